@@ -1,0 +1,80 @@
+# Career assistant. The two commands a new user needs:
+#   make run    install what is missing, train if needed, start everything
+#   make test   run every test
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+# Rasa 3.6 needs Python 3.10 (< 3.11). Look for a working interpreter, pyenv's included.
+PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 \
+	/usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+	$(wildcard components/*.py) careerbot/places.py
+MODEL_STAMP := models/.trained
+SPACY_PIPELINE := build/spacy_en_lookup/meta.json
+
+.PHONY: help run train shell test validate test-stories pytest clean chromium
+
+help:
+	@echo "make run      install what is missing, train if the data changed, start the assistant"
+	@echo "make test     run every test (data validation, test stories, pytest suites)"
+	@echo "make train    train the model"
+	@echo "make shell    chat with the assistant in the terminal"
+
+$(VENV)/.installed: requirements.in requirements.lock
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "Python 3.10 is required (Rasa 3.6 does not run on 3.11+)."; \
+	  echo "Install it, e.g. 'pyenv install 3.10' or 'apt-get install python3.10 python3.10-venv', then re-run."; \
+	  exit 1; fi
+	@[ -x $(PY) ] || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==24.0
+	$(PY) -m pip install --quiet -r requirements.in -c requirements.lock
+	$(PY) -m pip check
+	@touch $@
+
+# The blank English spaCy pipeline with lookup lemmas (config.yml's SpacyNLP model).
+$(SPACY_PIPELINE): $(VENV)/.installed careerbot/nlp.py
+	$(PY) -m careerbot.nlp build/spacy_en_lookup
+
+$(MODEL_STAMP): $(SPACY_PIPELINE) $(TRAINING_INPUTS)
+	$(RASA) train --fixed-model-name careerbot --out models
+	@touch $@
+
+train: $(SPACY_PIPELINE)
+	$(RASA) train --fixed-model-name careerbot --out models
+	@touch $(MODEL_STAMP)
+
+run: $(MODEL_STAMP)
+	$(PY) -m careerbot.launcher
+
+shell: $(MODEL_STAMP)
+	@$(RASA) run actions --port 5055 >/dev/null 2>&1 & trap "kill $$!" EXIT; \
+	  $(RASA) shell --model models --endpoints endpoints.yml
+
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+validate: $(VENV)/.installed
+	$(RASA) data validate --fail-on-warnings
+
+test-stories: $(MODEL_STAMP)
+	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors \
+	  --out results/stories
+
+pytest: $(MODEL_STAMP) chromium
+	$(PY) -m pytest tests
+
+test: validate test-stories pytest
+
+clean:
+	rm -rf models/*.tar.gz $(MODEL_STAMP) results .pytest_cache

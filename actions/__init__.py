@@ -1,0 +1,1 @@
+"""Custom actions (rasa-sdk), thin over the careerbot package; one module per concern."""

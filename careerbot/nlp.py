@@ -1,0 +1,41 @@
+"""The spaCy pipeline the NLU uses, built offline from what PyPI packages ship.
+
+Pretrained spaCy models cannot be downloaded here, so the pipeline is spaCy's blank English
+tokenizer plus the lookup lemmatiser whose tables come with `spacy-lookups-data`. Lemmas let the
+count-vector featuriser treat "careers"/"career" and "working"/"worked"/"work" as one feature,
+and let the entity lexicon match "kids" to "kid".
+
+    python -m careerbot.nlp build/spacy_en_lookup    # the pipeline config.yml's SpacyNLP loads
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+
+def _new_pipeline() -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()  # loads the lookup tables from spacy-lookups-data
+    nlp.meta["name"] = "en_lookup"
+    nlp.meta["description"] = "Blank English tokenizer with lookup lemmatiser (spacy-lookups-data)"
+    return nlp
+
+
+@functools.lru_cache(maxsize=1)
+def english() -> Language:
+    """The lemmatising pipeline, in memory, for code outside Rasa's NLU pipeline."""
+    return _new_pipeline()
+
+
+def build_pipeline(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _new_pipeline().to_disk(path)
+
+
+if __name__ == "__main__":
+    build_pipeline(Path(sys.argv[1]))

@@ -1,0 +1,1 @@
+"""Rasa plug-ins: NLU graph components (config.yml) and the response generator (endpoints.yml)."""

@@ -1,0 +1,28 @@
+"""Responses filled with the office's details from office.yml.
+
+Domain responses may use {office_name}, {office_phone}, {office_email}, {office_address},
+{office_hours} and {office_website}. Filling them here, in the Rasa server, means the office's
+contact details reach the person even when the action server is down.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.utils.endpoints import EndpointConfig
+
+from careerbot.office import current_office
+
+
+class OfficeResponseGenerator(TemplatedNaturalLanguageGenerator):
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None,
+                 domain: Optional[Domain] = None) -> None:
+        super().__init__((domain or Domain.empty()).responses)
+        self._office_values = current_office().template_values()
+
+    def _response_variables(self, filled_slots: Dict[Text, Any],
+                            kwargs: Dict[Text, Any]) -> Dict[Text, Any]:
+        variables = dict(self._office_values)
+        variables.update(super()._response_variables(filled_slots, kwargs))
+        return variables

@@ -1,0 +1,179 @@
+"""Start the real servers (action server, Rasa server, web app) on free loopback ports for tests.
+
+Every test that talks to the assistant goes through these: a trained model behind a running Rasa
+server, the real action server, real HTTP. Logs go to files so that a failure can be diagnosed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional
+
+from careerbot.runtime import write_runtime_config
+from careerbot.settings import PROJECT_ROOT
+
+BIN = Path(sys.executable).parent
+MODEL_DIR = PROJECT_ROOT / "models"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def latest_model() -> Path:
+    models = sorted(MODEL_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise RuntimeError("No trained model in models/: run `make train` first.")
+    return models[-1]
+
+
+@dataclass
+class ServerProcess:
+    name: str
+    process: subprocess.Popen
+    log_path: Path
+    url: str
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_until_up(self, path: str = "/", timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.log()[-4000:]}")
+            try:
+                with urllib.request.urlopen(self.url + path, timeout=2):
+                    return
+            except urllib.error.HTTPError:
+                return  # it answers HTTP: it is up
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"{self.name} did not start in {timeout}s:\n{self.log()[-4000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _spawn(name: str, cmd: List[str], env: Mapping[str, str], log_dir: Path, url: str) -> ServerProcess:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name.replace(' ', '_')}.log"
+    handle = open(log_path, "wb")
+    process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=dict(env), stdout=handle,
+                               stderr=subprocess.STDOUT)
+    return ServerProcess(name, process, log_path, url)
+
+
+def base_env(data_dir: Path, extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SLACK_"))}
+    env.pop("DATABASE_URL", None)
+    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
+               CAREERBOT_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
+    env.update(extra or {})
+    return env
+
+
+def start_action_server(env: Mapping[str, str], log_dir: Path) -> ServerProcess:
+    port = free_port()
+    server = _spawn("action server", [str(BIN / "rasa"), "run", "actions", "--port", str(port)],
+                    env, log_dir, f"http://127.0.0.1:{port}")
+    server.wait_until_up("/health")
+    return server
+
+
+def start_rasa_server(env: Mapping[str, str], log_dir: Path, auth_token: str,
+                      extra_args: Optional[List[str]] = None) -> ServerProcess:
+    """Start `rasa run` with the endpoints/credentials careerbot.runtime builds for `env`."""
+    port = free_port()
+    endpoints, credentials = write_runtime_config(log_dir / "config", env)
+    cmd = [str(BIN / "rasa"), "run", "--model", str(latest_model()), "--port", str(port),
+           "--interface", "127.0.0.1", "--endpoints", str(endpoints),
+           "--credentials", str(credentials), "--enable-api", "--auth-token", auth_token]
+    server = _spawn("rasa server", cmd + list(extra_args or []), env, log_dir,
+                    f"http://127.0.0.1:{port}")
+    server.wait_until_up("/")
+    return server
+
+
+@dataclass
+class Assistant:
+    """The running assistant as a REST client sees it."""
+
+    rasa: ServerProcess
+    actions: ServerProcess
+    auth_token: str
+    data_dir: Path
+    env: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.rasa.url
+
+    def send(self, sender: str, text: str, timeout: float = 30) -> List[dict]:
+        """Send a message over the REST channel and return the bot's replies."""
+        return post_json(f"{self.url}/webhooks/rest/webhook", {"sender": sender, "message": text},
+                         timeout=timeout)
+
+    def parse(self, text: str) -> dict:
+        return post_json(f"{self.url}/model/parse?token={self.auth_token}", {"text": text})
+
+    def tracker(self, sender: str) -> dict:
+        with urllib.request.urlopen(
+                f"{self.url}/conversations/{sender}/tracker?token={self.auth_token}", timeout=30) as r:
+            return json.loads(r.read())
+
+
+def post_json(url: str, payload: dict, timeout: float = 30, headers: Optional[dict] = None):
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read() or b"null")
+
+
+def start_assistant(work_dir: Path, extra_env: Optional[Mapping[str, str]] = None) -> Assistant:
+    """Start an action server and a Rasa server wired to it, with their own data directory."""
+    data_dir = work_dir / "var"
+    env = base_env(data_dir, extra_env)
+    actions = start_action_server(env, work_dir / "logs")
+    env["ACTION_SERVER_URL"] = f"{actions.url}/webhook"
+    token = "test-" + os.urandom(8).hex()
+    try:
+        rasa = start_rasa_server(env, work_dir / "logs", token)
+    except Exception:
+        actions.stop()
+        raise
+    return Assistant(rasa, actions, token, data_dir, env)
+
+
+def texts(replies: List[dict]) -> str:
+    """All reply texts joined, for assertions on what the person reads."""
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def buttons(replies: List[dict]) -> List[str]:
+    return [b["title"] for r in replies for b in r.get("buttons", [])]
+
+
+def start_web_app(env: Mapping[str, str], log_dir: Path, port: Optional[int] = None) -> ServerProcess:
+    """Start the web app (`python -m careerbot.web`): widget assets, demo page, staff console."""
+    port = port or free_port()
+    server = _spawn("web app", [sys.executable, "-m", "careerbot.web", "--port", str(port)],
+                    env, log_dir, f"http://127.0.0.1:{port}")
+    server.wait_until_up("/")
+    return server

@@ -1,0 +1,111 @@
+"""Helpers for the staff console tests: a throwaway PostgreSQL database, the real web app as a
+subprocess, staff accounts made with the real CLI, and an HTTP client that signs in like a browser."""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Dict, Iterator, Mapping, Optional
+
+import requests
+import sqlalchemy as sa
+
+from tests.support.servers import ServerProcess, _spawn, base_env, free_port
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+COUNSELOR = ("casey", "counselor", "counselor-password-1")
+ADMIN = ("ada", "admin", "admin-password-12")
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database on the local server for one test module; dropped afterwards."""
+    name = "careerbot_test_" + uuid.uuid4().hex[:12]
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def console_env(data_dir: Path, database_url: Optional[str] = None,
+                extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """Environment of a process that uses the console's database (SQLite file or PostgreSQL)."""
+    env = base_env(data_dir, extra)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'conversations.db'}"
+
+
+def run_console_cli(env: Mapping[str, str], *args: str, password: Optional[str] = None) -> subprocess.CompletedProcess:
+    """`python -m careerbot.console ...`, as `make staff-user` / `make purge-conversations` run it."""
+    env = dict(env)
+    if password is not None:
+        env["STAFF_PASSWORD"] = password
+    return subprocess.run([sys.executable, "-m", "careerbot.console", *args], env=env, capture_output=True,
+                          text=True, timeout=300, stdin=subprocess.DEVNULL)
+
+
+def create_staff(env: Mapping[str, str]) -> None:
+    for username, role, password in (COUNSELOR, ADMIN):
+        result = run_console_cli(env, "user", username, "--role", role, password=password)
+        assert result.returncode == 0, result.stderr
+
+
+def start_web_app(env: Mapping[str, str], log_dir: Path) -> ServerProcess:
+    port = free_port()
+    server = _spawn("web app", [sys.executable, "-m", "careerbot.web", "--port", str(port)], env, log_dir,
+                    f"http://127.0.0.1:{port}")
+    server.wait_until_up("/staff/login", timeout=60)
+    return server
+
+
+class StaffClient:
+    """A signed-in (or anonymous) visitor of the console, keeping cookies like a browser."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.http = requests.Session()
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        kwargs.setdefault("allow_redirects", False)
+        return self.http.get(self.base_url + path, timeout=60, **kwargs)
+
+    def post(self, path: str, data: Optional[dict] = None, csrf: bool = True, **kwargs) -> requests.Response:
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self.csrf_token())
+        kwargs.setdefault("allow_redirects", False)
+        return self.http.post(self.base_url + path, data=data, timeout=60, **kwargs)
+
+    def csrf_token(self) -> str:
+        page = self.get("/staff/queue")
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert match, f"no CSRF token on the page (status {page.status_code})"
+        return match.group(1)
+
+    def login(self, username: str, password: str, headers: Optional[dict] = None) -> requests.Response:
+        form = self.get("/staff/login")
+        token = re.search(r'name="login_token" value="([^"]+)"', form.text).group(1)
+        return self.http.post(self.base_url + "/staff/login", timeout=60, allow_redirects=False,
+                              headers=headers or {},
+                              data={"login_token": token, "username": username, "password": password})
+
+
+def signed_in(base_url: str, account=COUNSELOR) -> StaffClient:
+    client = StaffClient(base_url)
+    response = client.login(account[0], account[2])
+    assert response.status_code == 303, response.text
+    return client

@@ -1,0 +1,116 @@
+"""Custom actions, run as the action server runs them: rasa_sdk Tracker + CollectingDispatcher."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.content import ActionBarrierAdvice, ActionExplainDifference
+from actions.handoff import ValidateHandoffForm
+from actions.walkthrough import ActionAskStepChoice, ActionStartCareerSteps, ValidateCareerStepsForm
+
+
+def tracker(intent: str = "greet", entities: Optional[List[dict]] = None,
+            slots: Optional[Dict[str, Any]] = None, active_loop: Optional[str] = None,
+            events: Optional[list] = None) -> Tracker:
+    message = {"intent": {"name": intent, "confidence": 0.99}, "entities": entities or [], "text": "..."}
+    return Tracker("person-1", slots or {}, message, events or [], False, None,
+                   {"name": active_loop} if active_loop else {}, "action_listen")
+
+
+def run(action, dispatcher, current):
+    return asyncio.run(action.run(dispatcher, current, {}))
+
+
+def responses(dispatcher: CollectingDispatcher) -> List[str]:
+    return [m["response"] for m in dispatcher.messages]
+
+
+def test_difference_uses_the_aspect_of_the_latest_message_only():
+    dispatcher = CollectingDispatcher()
+    run(ActionExplainDifference(), dispatcher,
+        tracker("ask_job_vs_career", [{"entity": "aspect", "value": "advancement"}]))
+    assert responses(dispatcher) == ["utter_difference_advancement"]
+    dispatcher = CollectingDispatcher()
+    # An aspect remembered in the slot from an earlier question does not change a general one.
+    run(ActionExplainDifference(), dispatcher, tracker("ask_job_vs_career", slots={"aspect": "benefits"}))
+    assert responses(dispatcher) == ["utter_difference_summary"]
+
+
+@pytest.mark.parametrize("barrier", ["experience", "education", "uncertainty", "transportation",
+                                     "childcare", "financial"])
+def test_each_barrier_gets_its_advice_then_the_offer_of_local_help(barrier):
+    dispatcher = CollectingDispatcher()
+    run(ActionBarrierAdvice(), dispatcher, tracker("share_barrier", [{"entity": "barrier", "value": barrier}]))
+    assert responses(dispatcher) == [f"utter_barrier_{barrier}", "utter_offer_local_help"]
+
+
+def test_a_barrier_without_a_name_is_asked_back():
+    dispatcher = CollectingDispatcher()
+    run(ActionBarrierAdvice(), dispatcher, tracker("share_barrier"))
+    assert responses(dispatcher) == ["utter_ask_barrier"]
+
+
+def test_a_barrier_during_the_steps_gets_advice_without_the_offer():
+    dispatcher = CollectingDispatcher()
+    run(ActionBarrierAdvice(), dispatcher,
+        tracker("share_barrier", [{"entity": "barrier", "value": "childcare"}],
+                active_loop="career_steps_form"))
+    assert responses(dispatcher) == ["utter_barrier_childcare"]
+
+
+def test_starting_the_steps_resets_them_to_step_one():
+    dispatcher = CollectingDispatcher()
+    events = run(ActionStartCareerSteps(), dispatcher, tracker("ask_turn_job_into_career",
+                                                                slots={"career_step": 4.0}))
+    assert responses(dispatcher) == ["utter_steps_intro"]
+    assert SlotSet("career_step", 1.0) in events and SlotSet("step_choice", None) in events
+
+
+def test_the_step_is_shown_and_after_a_digression_introduced_as_a_return():
+    dispatcher = CollectingDispatcher()
+    run(ActionAskStepChoice(), dispatcher, tracker("next_step", slots={"career_step": 3.0}))
+    assert responses(dispatcher) == ["utter_step_3"]
+    dispatcher = CollectingDispatcher()
+    run(ActionAskStepChoice(), dispatcher, tracker("ask_career_definition", slots={"career_step": 3.0}))
+    assert responses(dispatcher) == ["utter_steps_resume", "utter_step_3"]
+
+
+def test_after_a_detail_the_step_is_not_repeated():
+    dispatcher = CollectingDispatcher()
+    events = run(ActionAskStepChoice(), dispatcher,
+                 tracker("ask_more", slots={"career_step": 2.0, "step_detail_shown": True}))
+    assert responses(dispatcher) == [] and events == [SlotSet("step_detail_shown", False)]
+
+
+@pytest.mark.parametrize("step, choice, expected, shown", [
+    (1, "next", {"step_choice": None, "career_step": 2.0}, []),
+    (2, "skip", {"step_choice": None, "career_step": 3.0}, []),
+    (4, "more", {"step_choice": None, "step_detail_shown": True}, ["utter_step_4_detail"]),
+    (5, "next", {"step_choice": "done"}, []),
+    (3, None, {"step_choice": None}, []),
+])
+def test_step_choices(step, choice, expected, shown):
+    dispatcher = CollectingDispatcher()
+    result = ValidateCareerStepsForm().validate_step_choice(
+        choice, dispatcher, tracker(slots={"career_step": float(step)}), {})
+    assert result == expected and responses(dispatcher) == shown
+
+
+def test_handoff_form_accepts_a_name_and_refuses_a_question():
+    form, dispatcher = ValidateHandoffForm(), CollectingDispatcher()
+    assert form.validate_contact_name("my name is maria", dispatcher, tracker(), {}) == {"contact_name": "Maria"}
+    assert form.validate_contact_name("what is a job?", dispatcher, tracker(), {}) == {"contact_name": None}
+    assert responses(dispatcher) == ["utter_invalid_contact_name"]
+
+
+def test_handoff_form_marks_the_handoff_only_with_a_valid_phone_or_email():
+    form, dispatcher = ValidateHandoffForm(), CollectingDispatcher()
+    assert form.validate_contact_detail("555-0134", dispatcher, tracker(), {}) == {"contact_detail": None}
+    assert responses(dispatcher) == ["utter_invalid_contact_detail"]
+    assert form.validate_contact_detail("(217) 555-0134", dispatcher, tracker(), {}) == {
+        "contact_detail": "217-555-0134", "handoff_requested": True}

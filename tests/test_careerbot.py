@@ -1,0 +1,147 @@
+"""The plain-Python package: content structure, contact validation, safety net, office, places."""
+from __future__ import annotations
+
+import pytest
+
+from careerbot import content
+from careerbot.contact import clean_name, parse_contact_detail
+from careerbot.entity_lexicon import normalise_text
+from careerbot.office import OfficeFileError, load_office
+from careerbot.places import PlaceIndex
+from careerbot.runtime import build_credentials, build_endpoints
+from careerbot.safety import detect_crisis
+
+
+@pytest.mark.parametrize("aspect, response", [
+    ("benefits", "utter_difference_benefits"), ("timeframe", "utter_difference_timeframe"),
+    (None, "utter_difference_summary"), ("salary", "utter_difference_summary"),
+])
+def test_difference_answer_per_aspect(aspect, response):
+    assert content.difference_response(aspect) == response
+
+
+def test_unknown_barrier_has_no_advice_so_the_bot_asks():
+    assert content.barrier_response("childcare") == "utter_barrier_childcare"
+    assert content.barrier_response("aliens") is None
+
+
+def test_walkthrough_moves_one_step_at_a_time_and_finishes_after_five():
+    assert content.advance(1, "next") == (2, False)
+    assert content.advance(3, "skip") == (4, False)
+    assert content.advance(2, "more") == (2, True)
+    assert content.advance(5, "next") == (None, False)
+    assert content.advance(4, None) == (4, False)  # not a choice: stay put
+    assert content.current_step("7") == 5 and content.current_step(None) == 1
+
+
+@pytest.mark.parametrize("typed, name", [
+    ("my name is maria lopez", "Maria Lopez"), ("I'm Dave", "Dave"), ("Ngozi O'Neil", "Ngozi O'Neil"),
+    ("José", "José"), ("call me Anne-Marie", "Anne-Marie"),
+])
+def test_names_are_cleaned(typed, name):
+    assert clean_name(typed) == name
+
+
+@pytest.mark.parametrize("typed", ["what is a job?", "217-555-0134", "", "a b c d e f g", "x@y.org"])
+def test_things_that_are_not_names_are_refused(typed):
+    assert clean_name(typed) is None
+
+
+@pytest.mark.parametrize("typed, kind, value", [
+    ("217-555-0134", "phone", "217-555-0134"), ("(217) 555 0134", "phone", "217-555-0134"),
+    ("+1 217.555.0134", "phone", "217-555-0134"), ("call me at 2175550134", "phone", "217-555-0134"),
+    ("Sam@Example.org", "email", "sam@example.org"), ("my email is a.b+c@mail.example.com", "email",
+                                                      "a.b+c@mail.example.com"),
+])
+def test_phone_numbers_and_emails_are_normalised(typed, kind, value):
+    detail = parse_contact_detail(typed)
+    assert (detail.kind, detail.value) == (kind, value)
+
+
+@pytest.mark.parametrize("typed", ["blah", "555-0134", "017-555-0134", "12345678901234", "sam@", "@x.org", ""])
+def test_invalid_contact_details_are_refused(typed):
+    assert parse_contact_detail(typed) is None
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("I want to kill myself", "self_harm"), ("i dont want to live anymore", "self_harm"),
+    ("thinking about ending it all", "self_harm"), ("I'm suicidal", "self_harm"),
+    ("i might hurt myself tonight", "self_harm"), ("i don't see a reason to keep living", "self_harm"),
+    ("my boyfriend hits me", "domestic_violence"), ("I'm scared to go home", "domestic_violence"),
+    ("my husband threatened me last night", "domestic_violence"), ("I am not safe", "danger"),
+    ("this commute is killing me", None), ("my job hit its target", None),
+    ("how do I kill time between shifts", None),
+])
+def test_crisis_phrases_are_recognised_by_rule(text, kind):
+    signal = detect_crisis(text)
+    assert (signal.kind if signal else None) == kind
+
+
+def test_office_details_come_from_the_office_file(tmp_path):
+    path = tmp_path / "office.yml"
+    path.write_text("name: North Office\nphone: 217-555-0199\nemail: a@example.org\n"
+                    "address: 1 Main St\nhours: 9-5\nwebsite: https://example.org\n")
+    office = load_office(path)
+    assert office.template_values()["office_phone"] == "217-555-0199"
+    assert office.display_name == "North Office"
+
+
+def test_the_shipped_office_is_marked_as_sample():
+    assert load_office().display_name.endswith("(sample office)")
+
+
+def test_an_incomplete_office_file_says_what_is_missing(tmp_path):
+    path = tmp_path / "office.yml"
+    path.write_text("name: North Office\nphone: ''\n")
+    with pytest.raises(OfficeFileError, match="phone, email, address, hours, website"):
+        load_office(path)
+
+
+@pytest.mark.parametrize("text, found", [
+    ("I'm over in Springfield, IL", ["Springfield, IL"]), ("near 62704", ["62704"]),
+    ("i live in denver", ["denver"]), ("Austin", ["Austin"]), ("kansas city missouri", ["kansas city missouri"]),
+    ("I have no hope", []), ("someone at home is hurting me", []), ("why?", []),
+])
+def test_places_are_found_in_free_text(text, found):
+    assert [m.text for m in PlaceIndex.default().extract_text(text)] == found
+
+
+def test_places_resolve_to_coordinates_or_ask_which_state():
+    index = PlaceIndex.default()
+    zip_place = index.resolve("62704").place
+    assert (zip_place.city, zip_place.state) == ("Springfield", "IL")
+    assert index.resolve("Springfield, IL").place.state == "IL"
+    ambiguous = index.resolve("Springfield")
+    assert ambiguous.is_ambiguous and {"IL", "MO", "MA"} <= {p.state for p in ambiguous.places}
+    assert index.resolve("00000").reason == "unknown_zip"
+    assert index.resolve("Narnia").reason == "unknown_place"
+
+
+@pytest.mark.parametrize("entity, text, value", [
+    ("barrier", "don't own a car", "transportation"), ("barrier", "nobody to babysit my kids", "childcare"),
+    ("aspect", "dental and vision", "benefits"), ("resource_type", "childcare vouchers", "childcare_assistance"),
+    ("barrier", "no", None), ("aspect", "terms", None),
+])
+def test_entity_lexicon_maps_spans_to_contract_values(entity, text, value):
+    assert normalise_text(entity, text) == value
+
+
+def test_default_runtime_is_embedded_sqlite_with_only_web_channels(tmp_path):
+    env = {"CAREERBOT_DATA_DIR": str(tmp_path)}
+    store = build_endpoints(env)["tracker_store"]
+    assert store["dialect"] == "sqlite" and store["db"] == str(tmp_path / "conversations.db")
+    assert "lock_store" not in build_endpoints(env)
+    assert set(build_credentials(env)) == {"rest", "connectors.socketio.WidgetSocketIOInput"}
+
+
+def test_environment_switches_on_postgres_redis_and_channels(tmp_path):
+    env = {"DATABASE_URL": "postgresql://bot:s3cret@db.internal:5433/careers",
+           "REDIS_URL": "redis://127.0.0.1:6379/2", "TELEGRAM_BOT_TOKEN": "x", "SLACK_BOT_TOKEN": "y"}
+    endpoints = build_endpoints(env)
+    assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "db.internal",
+                                          "port": 5433, "db": "careers", "username": "bot",
+                                          "password": "s3cret"}
+    assert endpoints["lock_store"] == {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 2}
+    assert {"connectors.telegram.TelegramInput", "connectors.slack.SlackInput"} <= set(build_credentials(env))
+    with pytest.raises(ValueError):
+        build_endpoints({"DATABASE_URL": "mysql://x"})

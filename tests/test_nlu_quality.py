@@ -1,0 +1,61 @@
+"""Understanding, measured on data the model never saw, through the running server's /model/parse.
+
+Thresholds are the foundation's: intent accuracy >= 0.90, entity F1 >= 0.85, and at least 90 % of
+CLINC150's out-of-scope utterances rejected (fallback or out_of_scope). Figures go to
+results/nlu-quality.json for the benchmark report.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from careerbot.settings import PROJECT_ROOT
+from tests.support import nlu_eval
+
+RESULTS = PROJECT_ROOT / "results" / "nlu-quality.json"
+
+
+@pytest.fixture(scope="module")
+def heldout_report(assistant):
+    return nlu_eval.evaluate(assistant.parse, nlu_eval.load_examples())
+
+
+@pytest.fixture(scope="module")
+def oos_result(assistant):
+    return nlu_eval.rejection_rate(assistant.parse, nlu_eval.out_of_scope_utterances())
+
+
+def test_heldout_set_is_never_used_for_training():
+    training = {e.text.lower().strip() for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml")
+                for e in nlu_eval.load_examples(path)}
+    heldout = nlu_eval.load_examples()
+    assert len(heldout) >= 8 * 22
+    assert not [e.text for e in heldout if e.text.lower().strip() in training]
+
+
+def test_intents_are_recognised_on_heldout_data(heldout_report):
+    print(f"\nintent accuracy {heldout_report.intent_accuracy:.3f} on {heldout_report.examples}")
+    assert heldout_report.intent_accuracy >= 0.90, heldout_report.intent_errors
+
+
+def test_entities_are_recognised_on_heldout_data(heldout_report):
+    print(f"\nentity P {heldout_report.entity_precision:.3f} R {heldout_report.entity_recall:.3f} "
+          f"F1 {heldout_report.entity_f1:.3f}")
+    assert heldout_report.entity_f1 >= 0.85, heldout_report.entity_errors
+
+
+def test_out_of_scope_questions_get_the_fallback(oos_result, heldout_report):
+    rate, accepted = oos_result
+    print(f"\nout-of-scope rejection {rate:.3f}; in-domain false rejection "
+          f"{heldout_report.false_rejection:.3f}")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "intent_accuracy": heldout_report.intent_accuracy, "entity_f1": heldout_report.entity_f1,
+        "entity_precision": heldout_report.entity_precision,
+        "entity_recall": heldout_report.entity_recall,
+        "in_domain_false_rejection": heldout_report.false_rejection,
+        "out_of_scope_rejection": rate, "examples": heldout_report.examples,
+        "confusion": [[g, p, n] for (g, p), n in heldout_report.confusion.items()],
+    }, indent=2))
+    assert rate >= 0.90, accepted
