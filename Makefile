@@ -21,13 +21,14 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
 MODEL_STAMP := models/.trained
 SPACY_PIPELINE := build/spacy_en_lookup/meta.json
 
-.PHONY: help run train shell test validate test-stories pytest clean chromium
+.PHONY: help run train shell test validate test-stories pytest clean chromium telegram-webhook
 
 help:
 	@echo "make run      install what is missing, train if the data changed, start the assistant"
 	@echo "make test     run every test (data validation, test stories, pytest suites)"
 	@echo "make train    train the model"
 	@echo "make shell    chat with the assistant in the terminal"
+	@echo "make telegram-webhook  register the Telegram webhook (TELEGRAM_* variables)"
 
 $(VENV)/.installed: requirements.in requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -52,12 +53,21 @@ train: $(SPACY_PIPELINE)
 	$(RASA) train --fixed-model-name careerbot --out models
 	@touch $(MODEL_STAMP)
 
-run: $(MODEL_STAMP)
+# The widget's one browser dependency (socket.io-client), served as shipped: no build step.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "The chat widget needs Node.js and npm: sudo apt-get install nodejs npm"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+run: $(MODEL_STAMP) node_modules/.installed
 	$(PY) -m careerbot.launcher
 
 shell: $(MODEL_STAMP)
 	@$(RASA) run actions --port 5055 >/dev/null 2>&1 & trap "kill $$!" EXIT; \
 	  $(RASA) shell --model models --endpoints endpoints.yml
+
+telegram-webhook: $(VENV)/.installed
+	$(PY) -m careerbot.telegram_webhook
 
 chromium:
 	@command -v chromium >/dev/null || { \
@@ -71,7 +81,7 @@ test-stories: $(MODEL_STAMP)
 	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors \
 	  --out results/stories
 
-pytest: $(MODEL_STAMP) chromium
+pytest: $(MODEL_STAMP) chromium node_modules/.installed
 	$(PY) -m pytest tests
 
 test: validate test-stories pytest

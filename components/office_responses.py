@@ -21,6 +21,18 @@ class OfficeResponseGenerator(TemplatedNaturalLanguageGenerator):
         super().__init__((domain or Domain.empty()).responses)
         self._office_values = current_office().template_values()
 
+    def _fill_response(self, response: Dict[Text, Any],
+                       filled_slots: Optional[Dict[Text, Any]] = None,
+                       **kwargs: Any) -> Dict[Text, Any]:
+        # Button payloads carry entities as JSON ('/ask_job_vs_career{"aspect": "goals"}'), not
+        # placeholders; interpolating them would log every such button as a missing slot.
+        payloads = [button.pop("payload", None) for button in response.get("buttons", [])]
+        filled = super()._fill_response(response, filled_slots, **kwargs)
+        for button, payload in zip(filled.get("buttons", []), payloads):
+            if payload is not None:
+                button["payload"] = payload
+        return filled
+
     def _response_variables(self, filled_slots: Dict[Text, Any],
                             kwargs: Dict[Text, Any]) -> Dict[Text, Any]:
         variables = dict(self._office_values)
