@@ -16,18 +16,19 @@ PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python
 	/usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
 
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-	$(wildcard components/*.py) careerbot/places.py
+# Custom components only act at run time (none is trainable), so their code is not an input.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 MODEL_STAMP := models/.trained
 SPACY_PIPELINE := build/spacy_en_lookup/meta.json
 
-.PHONY: help run train shell test validate test-stories pytest clean chromium telegram-webhook
+.PHONY: help run train shell test validate test-stories pytest clean chromium telegram-webhook import-directory
 
 help:
 	@echo "make run      install what is missing, train if the data changed, start the assistant"
 	@echo "make test     run every test (data validation, test stories, pytest suites)"
 	@echo "make train    train the model"
 	@echo "make shell    chat with the assistant in the terminal"
+	@echo "make import-directory DIR=path  validate and load an HSDS resource directory"
 	@echo "make telegram-webhook  register the Telegram webhook (TELEGRAM_* variables)"
 
 $(VENV)/.installed: requirements.in requirements.lock
@@ -59,7 +60,16 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
-run: $(MODEL_STAMP) node_modules/.installed
+# The office's resource directory; until an office imports its own, the sample region.
+DIRECTORY_DB := var/directory.db
+$(DIRECTORY_DB): | $(VENV)/.installed
+	$(PY) -m careerbot.directory import directory/sample
+
+import-directory: $(VENV)/.installed
+	@[ -n "$(DIR)" ] || { echo "Usage: make import-directory DIR=path/to/hsds-package"; exit 2; }
+	$(PY) -m careerbot.directory import "$(DIR)"
+
+run: $(MODEL_STAMP) node_modules/.installed $(DIRECTORY_DB)
 	$(PY) -m careerbot.launcher
 
 shell: $(MODEL_STAMP)

@@ -262,11 +262,14 @@ def _blank_english() -> Language:
     return spacy.blank("en")
 
 
-# Words around a place that still make the message just a place ("i live in", "my zip is").
+# Words around a place that still make the message just a place ("i live in", "my zip is",
+# "what about in Austin", "try 60614 instead").
 ANSWER_FILLER = {"i", "i'm", "im", "'m", "am", "live", "living", "in", "from", "near", "around",
                  "over", "my", "zip", "zipcode", "code", "is", "it", "it's", "'s", "its", "the",
                  "area", "located", "based", "at", "city", "town", "of", "outside", "by", "close",
-                 "to", "nearby", "here", "currently", "right", "now", "postal", "just"}
+                 "to", "nearby", "here", "currently", "right", "now", "postal", "just", "what",
+                 "about", "how", "try", "instead", "then", "and", "ok", "okay", "actually",
+                 "please", "search", "look", "there", "or"}
 
 
 def is_place_answer(doc: Doc, place_spans: Sequence[Tuple[int, int]]) -> bool:

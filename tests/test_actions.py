@@ -114,3 +114,38 @@ def test_handoff_form_marks_the_handoff_only_with_a_valid_phone_or_email():
     assert responses(dispatcher) == ["utter_invalid_contact_detail"]
     assert form.validate_contact_detail("(217) 555-0134", dispatcher, tracker(), {}) == {
         "contact_detail": "217-555-0134", "handoff_requested": True}
+
+
+def test_an_ambiguous_city_is_asked_back_with_a_button_per_state():
+    from actions.referrals import ValidateReferralForm
+    dispatcher = CollectingDispatcher()
+    result = ValidateReferralForm().validate_location("Springfield", dispatcher, tracker("inform"), {})
+    assert result == {"location": None}
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_ask_which_state"
+    assert {"title": "Springfield, IL", "payload": '/inform{"location": "Springfield, IL"}'} in message["buttons"]
+
+
+def test_a_known_place_is_stored_with_its_state_and_zip():
+    from actions.referrals import ValidateReferralForm
+    result = ValidateReferralForm().validate_location("62704", CollectingDispatcher(), tracker("inform"), {})
+    assert result == {"location": "Springfield, IL 62704", "location_failures": 0}
+
+
+def test_the_second_unknown_place_gives_up_with_the_office():
+    from actions.referrals import ValidateReferralForm
+    form, dispatcher = ValidateReferralForm(), CollectingDispatcher()
+    first = form.validate_location("00000", dispatcher, tracker("inform"), {})
+    assert first == {"location": None, "location_failures": 1}
+    second = form.validate_location("Narnia", dispatcher, tracker("inform", slots={"location_failures": 1.0}), {})
+    assert second["referral_gave_up"] is True
+    assert responses(dispatcher) == ["utter_unknown_zip", "utter_referral_office_instead"]
+
+
+def test_a_kind_of_help_typed_in_words_is_mapped_to_the_contract():
+    from actions.referrals import ValidateReferralForm
+    form, dispatcher = ValidateReferralForm(), CollectingDispatcher()
+    assert form.validate_resource_type("ged classes", dispatcher, tracker("inform"), {}) == {
+        "resource_type": "adult_education"}
+    assert form.validate_resource_type("a unicorn", dispatcher, tracker("inform"), {}) == {
+        "resource_type": None}

@@ -83,8 +83,9 @@ class PackageBuilder:
                                      "status": status, **service_fields})
         self.rows["service_at_location"].append({"id": f"sal-{key}", "service_id": svc,
                                                  "location_id": loc})
-        self.rows["attribute"].append({"id": f"attr-{key}", "link_id": svc, "link_entity": "service",
-                                       "link_type": "category", "taxonomy_term_id": f"term-{term}"})
+        self.rows["attribute"].append({"id": f"attr-{key}", "link_id": svc,
+                                       "link_entity": "service", "link_type": "category",
+                                       "taxonomy_term_id": f"term-{term}"})
         if sample:
             self.rows["attribute"].append({"id": f"attr-{key}-sample", "link_id": org,
                                            "link_entity": "organization", "link_type": "marker",

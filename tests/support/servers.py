@@ -146,10 +146,21 @@ def post_json(url: str, payload: dict, timeout: float = 30, headers: Optional[di
         return json.loads(response.read() or b"null")
 
 
+SAMPLE_DIRECTORY = PROJECT_ROOT / "directory" / "sample"
+
+
+def import_directory(env: Mapping[str, str], package: Path = SAMPLE_DIRECTORY) -> None:
+    """Load a resource directory package the way `make import-directory` does."""
+    subprocess.run([sys.executable, "-m", "careerbot.directory", "import", str(package)],
+                   cwd=PROJECT_ROOT, env=dict(env), check=True, capture_output=True)
+
+
 def start_assistant(work_dir: Path, extra_env: Optional[Mapping[str, str]] = None) -> Assistant:
-    """Start an action server and a Rasa server wired to it, with their own data directory."""
+    """Start an action server and a Rasa server wired to it, with their own data directory and
+    the sample resource directory."""
     data_dir = work_dir / "var"
     env = base_env(data_dir, extra_env)
+    import_directory(env)
     actions = start_action_server(env, work_dir / "logs")
     env["ACTION_SERVER_URL"] = f"{actions.url}/webhook"
     token = "test-" + os.urandom(8).hex()

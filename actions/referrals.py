@@ -1,0 +1,142 @@
+"""Local referrals: the referral form's validation, the search, "show more", barrier entry."""
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.content import latest_entity
+from careerbot.directory.format import format_results
+from careerbot.directory.search import Directory, SearchResult
+from careerbot.entity_lexicon import normalise_text
+from careerbot.office import current_office
+from careerbot.places import PlaceIndex
+
+RESOURCE_TYPES = ("workforce_center", "career_center", "community_college", "adult_education",
+                  "nonprofit", "childcare_assistance", "transportation_assistance",
+                  "financial_aid", "library")
+# After this many places it cannot find, the form stops and gives the office's contact.
+MAX_PLACE_FAILURES = 2
+
+
+@functools.lru_cache(maxsize=1)
+def directory() -> Directory:
+    """One directory per action server process (re-imports are picked up by the store)."""
+    return Directory.open()
+
+
+def search_types(tracker: Tracker) -> List[str]:
+    """What to search for: the barrier's resource types when the search came from a barrier,
+    else the kind of help the person asked for."""
+    barrier = tracker.get_slot("referral_barrier")
+    if barrier:
+        return list(directory().resource_types_for_barrier(barrier))
+    return [tracker.get_slot("resource_type")]
+
+
+class ValidateReferralForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_referral_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        # Having given the office's contact after repeated unknown places, stop asking.
+        return [] if tracker.get_slot("referral_gave_up") else domain_slots
+
+    def validate_resource_type(self, slot_value: Any, dispatcher: CollectingDispatcher,
+                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        value = slot_value if slot_value in RESOURCE_TYPES else (
+            normalise_text("resource_type", slot_value) if isinstance(slot_value, str) else None)
+        if value is None:
+            dispatcher.utter_message(response="utter_unknown_resource_type")
+            return {"resource_type": None}
+        chosen = {"resource_type": value}
+        if latest_entity(tracker, "resource_type"):
+            chosen["referral_barrier"] = None  # the person named a kind of help: use it
+        return chosen
+
+    def validate_location(self, slot_value: Any, dispatcher: CollectingDispatcher,
+                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = slot_value if isinstance(slot_value, str) else ""
+        resolution = PlaceIndex.default().resolve(text)
+        if resolution.place is not None:
+            return {"location": resolution.place.label, "location_failures": 0}
+        if resolution.is_ambiguous:
+            states = sorted({place.state for place in resolution.places})
+            city = resolution.places[0].city
+            dispatcher.utter_message(response="utter_ask_which_state", city=city, buttons=[
+                {"title": f"{city}, {state}",
+                 "payload": f'/inform{{"location": "{city}, {state}"}}'} for state in states])
+            return {"location": None}
+        failures = int(tracker.get_slot("location_failures") or 0) + 1
+        if failures >= MAX_PLACE_FAILURES:
+            dispatcher.utter_message(response="utter_referral_office_instead")
+            return {"location": None, "location_failures": 0, "referral_gave_up": True}
+        if resolution.reason == "unknown_zip":
+            dispatcher.utter_message(response="utter_unknown_zip", zip_code=text.strip()[:10])
+        else:
+            dispatcher.utter_message(response="utter_unknown_place", place=text.strip()[:60])
+        return {"location": None, "location_failures": failures}
+
+
+class ActionStartBarrierReferral(Action):
+    """Accepting local help after a barrier searches what helps with that barrier."""
+
+    def name(self) -> Text:
+        return "action_start_barrier_referral"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        barrier = tracker.get_slot("barrier")
+        types = directory().resource_types_for_barrier(barrier) if barrier else ()
+        if not types:
+            return [SlotSet("referral_barrier", None)]
+        return [SlotSet("referral_barrier", barrier), SlotSet("resource_type", types[0])]
+
+
+def _referral_events(tracker: Tracker, result: SearchResult) -> List[Dict[Text, Any]]:
+    shown = list(tracker.get_slot("referrals_shown") or [])
+    shown += [listing.referral() for listing in result.listings]
+    return [SlotSet("referrals_shown", shown), SlotSet("referral_offset", float(result.next_offset))]
+
+
+async def _search_and_show(dispatcher: CollectingDispatcher, tracker: Tracker,
+                           offset: int) -> Optional[SearchResult]:
+    place = PlaceIndex.default().resolve(tracker.get_slot("location") or "").place
+    if place is None:
+        dispatcher.utter_message(response="utter_ask_location")
+        return None
+    # The live provider may take up to its timeout: keep the action server's loop free.
+    result = await asyncio.to_thread(directory().search, search_types(tracker), place,
+                                     offset=offset)
+    buttons = [{"title": "Show more", "payload": "/ask_more"}] if result.has_more else []
+    dispatcher.utter_message(text=format_results(result, current_office()), buttons=buttons)
+    return result
+
+
+class ActionSearchReferrals(Action):
+    def name(self) -> Text:
+        return "action_search_referrals"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("referral_gave_up"):
+            return [SlotSet("referral_gave_up", False)]
+        result = await _search_and_show(dispatcher, tracker, offset=0)
+        return _referral_events(tracker, result) if result else []
+
+
+class ActionShowMoreReferrals(Action):
+    def name(self) -> Text:
+        return "action_show_more_referrals"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        offset = int(tracker.get_slot("referral_offset") or 0)
+        result = await _search_and_show(dispatcher, tracker, offset=offset)
+        return _referral_events(tracker, result) if result else []

@@ -1,0 +1,5 @@
+import sys
+
+from careerbot.directory.cli import main
+
+sys.exit(main())

@@ -1,0 +1,420 @@
+"""The directory database: SQLite by default, PostgreSQL when DATABASE_URL says so.
+
+Two kinds of tables:
+- the HSDS tables as loaded (one per file in hsds.TABLES, every specification column as text);
+- a read model for search: `listings`, one row per service at a location with everything the bot
+  shows, and `listing_terms`, one row per (category term, listing) with the coordinates, indexed
+  on (term, latitude, longitude) so a search reads only the bounding box of one category.
+
+Re-importing replaces the whole directory atomically, so a running bot sees the old directory or
+the new one, never a mix:
+- SQLite: the new directory is built in a new file beside the old one and moved over it with
+  os.replace. Readers hold the file they opened (the old inode stays readable) and reopen when
+  the path points at a new file.
+- PostgreSQL: the new directory is built in a fresh schema, then the schemas are swapped by
+  renaming them inside one transaction.
+Every search is a single SQL statement, so it never straddles a swap.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import sqlite3
+import threading
+import uuid
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Collection, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, \
+    Sequence, Tuple
+
+import psycopg2
+import psycopg2.errors
+from psycopg2.pool import ThreadedConnectionPool
+
+from careerbot import settings
+from careerbot.directory.geo import bounding_box, min_unit_dot, unit_vector
+from careerbot.directory.hsds import TABLES, Table
+from careerbot.directory.validate import ValidatedPackage
+
+DIRECTORY_FILE = "directory.db"
+POSTGRES_SCHEMA = "careerbot_directory"
+
+
+class ListingRow(NamedTuple):
+    """One service at one location, as the search reads it."""
+
+    id: int
+    service_at_location_id: str
+    service_id: str
+    organization_id: str
+    location_id: str
+    organization_name: str
+    service_name: str
+    address: Optional[str]
+    postal_code: Optional[str]
+    latitude: float
+    longitude: float
+    ux: float  # unit vector of the coordinates, for exact distance filtering in SQL
+    uy: float
+    uz: float
+    phone: Optional[str]
+    website: Optional[str]
+    eligibility: Optional[str]
+    fees: Optional[str]
+    time_zone: Optional[str]
+    schedules: str  # JSON list of schedule field dicts (hours.ScheduleRule.from_fields)
+    terms: str      # JSON list of the normalised category terms
+    is_sample: int
+
+
+class TermRow(NamedTuple):
+    """A listing under one category term, with everything a search filters and orders on, so
+    that the search reads the index alone and fetches listings only for the page it shows."""
+
+    term: str
+    latitude: float
+    longitude: float
+    ux: float
+    uy: float
+    uz: float
+    listing_id: int
+
+
+_LISTING_TYPES = {"id": "INTEGER PRIMARY KEY", "latitude": "DOUBLE PRECISION",
+                  "longitude": "DOUBLE PRECISION", "ux": "DOUBLE PRECISION",
+                  "uy": "DOUBLE PRECISION", "uz": "DOUBLE PRECISION", "is_sample": "INTEGER"}
+_TERM_TYPES = {"term": "TEXT", "latitude": "DOUBLE PRECISION", "longitude": "DOUBLE PRECISION",
+               "ux": "DOUBLE PRECISION", "uy": "DOUBLE PRECISION", "uz": "DOUBLE PRECISION",
+               "listing_id": "INTEGER"}
+
+
+class DirectoryNotLoaded(RuntimeError):
+    """No directory has been imported into this database yet."""
+
+
+@dataclass(frozen=True)
+class NearbyPage:
+    rows: List[ListingRow]
+    total: int  # listings matching in the whole radius, not just this page
+
+
+def table_name(table: Table) -> str:
+    """Database table of an HSDS table: its file name without .csv (e.g. "services")."""
+    return table.path[: -len(".csv")]
+
+
+def _quote(identifier: str) -> str:
+    return f'"{identifier}"'
+
+
+class DirectoryStore(ABC):
+    """SQL shared by both databases; subclasses own connections and the atomic swap."""
+
+    placeholder = "?"
+
+    # ---- writing --------------------------------------------------------------------------------
+    @abstractmethod
+    def replace(self, package: ValidatedPackage, listings: Sequence[ListingRow],
+                terms: Sequence[TermRow], info: Mapping[str, object]) -> None:
+        """Make `package` (and its read model) the directory, atomically."""
+
+    def _create_tables(self, execute, prefix: str) -> None:
+        for table in TABLES:
+            columns = ", ".join(f"{_quote(c)} TEXT" + (" PRIMARY KEY" if c == "id" else "")
+                                for c in table.columns)
+            execute(f"CREATE TABLE {prefix}{_quote(table_name(table))} ({columns})")
+        execute(f"CREATE TABLE {prefix}listings ("
+                + ", ".join(f"{c} {_LISTING_TYPES.get(c, 'TEXT')}" for c in ListingRow._fields)
+                + ")")
+        execute(f"CREATE TABLE {prefix}listing_terms ("
+                + ", ".join(f"{c} {t}" for c, t in _TERM_TYPES.items()) + ")")
+        execute(f"CREATE TABLE {prefix}import_info (key TEXT PRIMARY KEY, value TEXT)")
+
+    @staticmethod
+    def _create_indexes(execute, prefix: str) -> None:
+        # Covering index: a search reads term, box, position and listing id from the index.
+        execute(f"CREATE INDEX listing_terms_by_place ON {prefix}listing_terms "
+                f"({', '.join(TermRow._fields)})")
+
+    @staticmethod
+    def _rows_to_write(package: ValidatedPackage, listings, terms,
+                       info) -> Iterator[Tuple[str, Sequence[str], Iterable[tuple]]]:
+        """(table, columns, rows) for everything a replace writes."""
+        for table in TABLES:
+            yield table_name(table), table.columns, package[table.name].rows
+        yield "listings", ListingRow._fields, listings
+        yield "listing_terms", TermRow._fields, terms
+        yield "import_info", ("key", "value"), [(k, json.dumps(v)) for k, v in info.items()]
+
+    # ---- reading --------------------------------------------------------------------------------
+    @abstractmethod
+    def _query(self, sql: str, params: Sequence[object]) -> List[tuple]:
+        """Run one read statement against the current directory."""
+
+    def nearby(self, terms: Collection[str], latitude: float, longitude: float,
+               radius_miles: float, limit: int, offset: int = 0) -> NearbyPage:
+        """Listings tagged with any of `terms` within the radius, nearest first."""
+        if not terms:
+            return NearbyPage([], 0)
+        box = bounding_box(latitude, longitude, radius_miles)
+        x, y, z = unit_vector(latitude, longitude)
+        p = self.placeholder
+        lon_sql = " OR ".join(f"t.longitude BETWEEN {p} AND {p}" for _ in box.lon_ranges)
+        columns = ", ".join(f"l.{c}" for c in ListingRow._fields)
+        # Innermost: candidates in the box (index only; DISTINCT because a listing can carry
+        # several of the terms). Middle: the exact radius, the count, the page. Outer: the
+        # listings of that page only.
+        sql = (
+            f"SELECT {columns}, page.matches FROM ("
+            f"SELECT listing_id, closeness, COUNT(*) OVER () AS matches FROM ("
+            f"SELECT DISTINCT t.listing_id, t.ux * {p} + t.uy * {p} + t.uz * {p} AS closeness "
+            f"FROM {self._prefix}listing_terms AS t "
+            f"WHERE t.term IN ({', '.join(p for _ in terms)}) "
+            f"AND t.latitude BETWEEN {p} AND {p} AND ({lon_sql})"
+            f") AS candidates WHERE closeness >= {p} "
+            f"ORDER BY closeness DESC, listing_id LIMIT {p} OFFSET {p}"
+            f") AS page JOIN {self._prefix}listings AS l ON l.id = page.listing_id "
+            f"ORDER BY page.closeness DESC, l.id"
+        )
+        params: List[object] = [x, y, z, *terms, box.min_lat, box.max_lat]
+        for west, east in box.lon_ranges:
+            params += [west, east]
+        params += [min_unit_dot(radius_miles), limit, offset]
+        found = self._query(sql, params)
+        if not found and offset:
+            # Past the last page the window count has no row to ride on; count separately.
+            return NearbyPage([], self.nearby(terms, latitude, longitude, radius_miles, 1).total)
+        rows = [ListingRow(*row[:-1]) for row in found]
+        return NearbyPage(rows, found[0][-1] if found else 0)
+
+    def counts(self) -> Dict[str, int]:
+        """Rows per table, read in one statement (so from one version of the directory)."""
+        names = ["listings"] + [table_name(t) for t in TABLES]
+        selects = ", ".join(f"(SELECT COUNT(*) FROM {self._prefix}{_quote(n)})" for n in names)
+        return dict(zip(names, self._query(f"SELECT {selects}", [])[0]))
+
+    def info(self) -> Dict[str, object]:
+        """What the last import recorded (source, time, counts)."""
+        rows = self._query(f"SELECT key, value FROM {self._prefix}import_info", [])
+        return {key: json.loads(value) for key, value in rows}
+
+    @property
+    def _prefix(self) -> str:
+        return ""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+class SQLiteStore(DirectoryStore):
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._connections: List[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def __str__(self) -> str:
+        return f"SQLite file {self.path}"
+
+    def replace(self, package, listings, terms, info) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        building = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.building")
+        try:
+            connection = sqlite3.connect(building)
+            try:
+                # The file is private until the rename below, so no journal is needed: a crash
+                # leaves only this temporary file behind.
+                connection.execute("PRAGMA journal_mode = OFF")
+                connection.execute("PRAGMA synchronous = OFF")
+                self._create_tables(connection.execute, "")
+                for name, columns, rows in self._rows_to_write(package, listings, terms, info):
+                    marks = ", ".join("?" for _ in columns)
+                    connection.executemany(f"INSERT INTO {_quote(name)} VALUES ({marks})", rows)
+                self._create_indexes(connection.execute, "")
+                connection.execute("ANALYZE")
+                connection.commit()
+            finally:
+                connection.close()
+            _fsync(building)
+            os.replace(building, self.path)
+            _fsync(self.path.parent)
+        finally:
+            building.unlink(missing_ok=True)
+
+    def _reader(self) -> sqlite3.Connection:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            raise DirectoryNotLoaded(f"No directory at {self.path}; import one first") from None
+        identity = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        connection = getattr(self._local, "connection", None)
+        if connection is None or self._local.identity != identity:
+            if connection is not None:
+                self._forget(connection)
+            connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                                         check_same_thread=False)
+            with self._lock:
+                self._connections.append(connection)
+            self._local.connection, self._local.identity = connection, identity
+        return connection
+
+    def _forget(self, connection: sqlite3.Connection) -> None:
+        with self._lock:
+            self._connections.remove(connection)
+        connection.close()
+
+    def _query(self, sql, params):
+        return self._reader().execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+        self._local = threading.local()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class PostgresStore(DirectoryStore):
+    placeholder = "%s"
+
+    def __init__(self, url: str, schema: str = POSTGRES_SCHEMA):
+        self.url = url
+        self.schema = schema
+        self._pool = None
+        self._pool_lock = threading.Lock()
+
+    def __str__(self) -> str:
+        return f"PostgreSQL schema {self.schema}"  # not the URL: it may hold a password
+
+    @property
+    def _prefix(self) -> str:
+        return f"{self.schema}."
+
+    @contextmanager
+    def _pooled(self):
+        with self._pool_lock:
+            if self._pool is None:
+                # Up to one connection per thread searching at the same moment.
+                self._pool = ThreadedConnectionPool(1, 16, self.url)
+        connection = self._pool.getconn()
+        try:
+            connection.autocommit = True  # one statement, one snapshot; no idle transactions
+            yield connection
+        except Exception:
+            self._pool.putconn(connection, close=True)
+            raise
+        else:
+            self._pool.putconn(connection)
+
+    def _query(self, sql, params):
+        with self._pooled() as connection, connection.cursor() as cursor:
+            try:
+                cursor.execute(sql, params)
+            except (psycopg2.errors.UndefinedTable, psycopg2.errors.InvalidSchemaName):
+                raise DirectoryNotLoaded(f"No directory in schema {self.schema}; "
+                                         "import one first") from None
+            return cursor.fetchall()
+
+    def _lock_order(self, schema: str) -> List[str]:
+        """Every table of a directory schema, in the order readers touch them.
+
+        The swap locks the old tables in this order before renaming. A search statement locks
+        listing_terms, then listings (its FROM clause in order); counts() locks listings, then
+        the HSDS tables. Locking in the same order means a reader that already holds an old
+        table also gets the old versions of the others (the swap waits for it), and one that
+        waited for the swap re-resolves every name to the new schema.
+        """
+        names = ["listing_terms", "listings"] + [table_name(t) for t in TABLES] + ["import_info"]
+        return [f"{schema}.{_quote(n)}" for n in names]
+
+    def replace(self, package, listings, terms, info) -> None:
+        loading = f"{self.schema}_loading_{uuid.uuid4().hex[:12]}"
+        retired = f"{self.schema}_old"
+        connection = psycopg2.connect(self.url)
+        try:
+            with connection, connection.cursor() as cursor:
+                cursor.execute(f"CREATE SCHEMA {loading}")
+                self._create_tables(cursor.execute, f"{loading}.")
+                for name, columns, rows in self._rows_to_write(package, listings, terms, info):
+                    _copy_rows(cursor, f"{loading}.{_quote(name)}", columns, rows)
+                self._create_indexes(cursor.execute, f"{loading}.")
+            # VACUUM (outside a transaction) sets the visibility map, which lets searches read
+            # the covering index without visiting the table; ANALYZE gives the planner sizes.
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                for table in ("listing_terms", "listings"):
+                    cursor.execute(f"VACUUM ANALYZE {loading}.{table}")
+            connection.autocommit = False
+            with connection, connection.cursor() as cursor:
+                # One importer at a time swaps; readers keep reading until the commit.
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.schema])
+                cursor.execute("SELECT to_regclass(%s)", [f"{self.schema}.listings"])
+                has_current = cursor.fetchone()[0] is not None
+                cursor.execute(f"DROP SCHEMA IF EXISTS {retired} CASCADE")
+                if has_current:
+                    cursor.execute(f"LOCK TABLE {', '.join(self._lock_order(self.schema))} "
+                                   "IN ACCESS EXCLUSIVE MODE")
+                    cursor.execute(f"ALTER SCHEMA {self.schema} RENAME TO {retired}")
+                cursor.execute(f"ALTER SCHEMA {loading} RENAME TO {self.schema}")
+            with connection, connection.cursor() as cursor:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {retired} CASCADE")
+        except Exception:
+            connection.rollback()
+            with connection, connection.cursor() as cursor:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {loading} CASCADE")
+            raise
+        finally:
+            connection.close()
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.closeall()
+                self._pool = None
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_BATCH_ROWS = 50_000
+
+
+def _copy_value(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def _copy_rows(cursor, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """COPY in batches: far faster than INSERTs for 100,000s of rows."""
+    statement = f"COPY {table} ({', '.join(_quote(c) for c in columns)}) FROM STDIN"
+    batch: List[str] = []
+    for row in rows:
+        batch.append("\t".join(_copy_value(v) for v in row))
+        if len(batch) == _COPY_BATCH_ROWS:
+            cursor.copy_expert(statement, io.StringIO("\n".join(batch) + "\n"))
+            batch = []
+    if batch:
+        cursor.copy_expert(statement, io.StringIO("\n".join(batch) + "\n"))
+
+
+def open_store(database_url: Optional[str] = None) -> DirectoryStore:
+    """The directory store for this deployment: PostgreSQL if DATABASE_URL (or `database_url`)
+    is a postgresql:// URL, else $CAREERBOT_DATA_DIR/directory.db."""
+    url = database_url if database_url is not None else os.environ.get("DATABASE_URL", "")
+    if not url:
+        return SQLiteStore(settings.data_dir() / DIRECTORY_FILE)
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresStore(url)
+    raise ValueError("DATABASE_URL must be a postgresql:// URL (or unset for SQLite)")
