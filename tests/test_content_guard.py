@@ -35,7 +35,8 @@ def test_every_link_is_an_official_address_or_the_office_website():
 
 def test_every_phone_number_is_a_crisis_line_or_the_office():
     for name, text in response_texts():
-        for number in re.findall(r"\b\d[\d\-]{2,}\d\b", text):
+        # Phone-shaped: 3-digit lines, 7-digit local and 10/11-digit numbers (not ZIP codes).
+        for number in re.findall(r"\b(?:1-)?(?:\d{3}-)?\d{3}-\d{4}\b|\b\d{3}\b", text):
             assert number in CRISIS_LINES or FICTIONAL_NUMBER.match(number), \
                 f"{name}: unvetted number {number}"
 

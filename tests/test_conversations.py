@@ -2,8 +2,6 @@
 action server running: what a person reads, and what staff will find in the tracker."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from careerbot.office import load_office
@@ -13,17 +11,6 @@ from tests.support.servers import buttons, texts
 OFFICE = load_office()
 MAIN_MENU = ["Job vs. career", "Turn my job into a career", "Explore careers", "Find job openings",
              "Something is in my way", "Find local help", "Talk to a counselor"]
-
-
-@pytest.fixture
-def chat(assistant):
-    """A fresh conversation: chat("hi") returns the bot's replies."""
-    sender = f"person-{uuid.uuid4().hex[:12]}"
-
-    def send(text: str):
-        return assistant.send(sender, text)
-    send.sender = sender
-    return send
 
 
 def test_greeting_says_what_the_assistant_can_do_with_buttons(chat):

@@ -2,24 +2,12 @@
 more", changing place or category, and entry from each barrier, against the running servers."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from careerbot.office import load_office
 from tests.support.servers import buttons, texts
 
 OFFICE = load_office()
-
-
-@pytest.fixture
-def chat(assistant):
-    sender = f"referral-{uuid.uuid4().hex[:12]}"
-
-    def send(text: str):
-        return assistant.send(sender, text)
-    send.sender = sender
-    return send
 
 
 def test_kind_and_place_in_one_message_gives_the_nearest_listings(chat, assistant):
