@@ -21,7 +21,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
 MODEL_STAMP := models/.trained
 SPACY_PIPELINE := build/spacy_en_lookup/meta.json
 
-.PHONY: help run train shell test validate test-stories pytest clean chromium telegram-webhook import-directory
+.PHONY: help run train shell test validate test-stories pytest clean chromium telegram-webhook import-directory staff-user purge-conversations
 
 help:
 	@echo "make run      install what is missing, train if the data changed, start the assistant"
@@ -30,6 +30,8 @@ help:
 	@echo "make shell    chat with the assistant in the terminal"
 	@echo "make import-directory DIR=path  validate and load an HSDS resource directory"
 	@echo "make telegram-webhook  register the Telegram webhook (TELEGRAM_* variables)"
+	@echo "make staff-user USERNAME=name ROLE=counselor|admin  create a staff console account"
+	@echo "make purge-conversations DAYS=N  delete conversations older than N days"
 
 $(VENV)/.installed: requirements.in requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -75,6 +77,14 @@ run: $(MODEL_STAMP) node_modules/.installed $(DIRECTORY_DB)
 shell: $(MODEL_STAMP)
 	@$(RASA) run actions --port 5055 >/dev/null 2>&1 & trap "kill $$!" EXIT; \
 	  $(RASA) shell --model models --endpoints endpoints.yml
+
+staff-user: $(VENV)/.installed
+	@test -n "$(USERNAME)" -a -n "$(ROLE)" || { echo "Usage: make staff-user USERNAME=name ROLE=counselor|admin (password: STAFF_PASSWORD or asked)"; exit 2; }
+	$(PY) -m careerbot.console user "$(USERNAME)" --role "$(ROLE)"
+
+purge-conversations: $(VENV)/.installed
+	@test -n "$(DAYS)" || { echo "Usage: make purge-conversations DAYS=N"; exit 2; }
+	$(PY) -m careerbot.console purge --days "$(DAYS)"
 
 telegram-webhook: $(VENV)/.installed
 	$(PY) -m careerbot.telegram_webhook

@@ -76,8 +76,17 @@ def build_credentials(env: Mapping[str, str]) -> dict:
     return credentials
 
 
+CHANNEL_NAMES = {
+    "rest": "REST API",
+    "connectors.socketio.WidgetSocketIOInput": "website widget",
+    "connectors.telegram.TelegramInput": "Telegram",
+    "connectors.slack.SlackInput": "Slack",
+}
+
+
 def enabled_channels(credentials: Mapping[str, object]) -> list:
-    return [name.rsplit(".", 1)[-1] for name in credentials]
+    """Names people know the enabled channels by, for `make run`'s banner."""
+    return [CHANNEL_NAMES.get(name, name) for name in credentials]
 
 
 def write_runtime_config(out_dir: Path, env: Optional[Mapping[str, str]] = None) -> tuple:

@@ -8,7 +8,7 @@ from careerbot.contact import clean_name, parse_contact_detail
 from careerbot.entity_lexicon import normalise_text
 from careerbot.office import OfficeFileError, load_office
 from careerbot.places import PlaceIndex
-from careerbot.runtime import build_credentials, build_endpoints
+from careerbot.runtime import build_credentials, build_endpoints, enabled_channels
 from careerbot.safety import detect_crisis
 
 
@@ -131,7 +131,7 @@ def test_default_runtime_is_embedded_sqlite_with_only_web_channels(tmp_path):
     store = build_endpoints(env)["tracker_store"]
     assert store["dialect"] == "sqlite" and store["db"] == str(tmp_path / "conversations.db")
     assert "lock_store" not in build_endpoints(env)
-    assert set(build_credentials(env)) == {"rest", "connectors.socketio.WidgetSocketIOInput"}
+    assert enabled_channels(build_credentials(env)) == ["REST API", "website widget"]
 
 
 def test_environment_switches_on_postgres_redis_and_channels(tmp_path):
@@ -142,6 +142,6 @@ def test_environment_switches_on_postgres_redis_and_channels(tmp_path):
                                           "port": 5433, "db": "careers", "username": "bot",
                                           "password": "s3cret"}
     assert endpoints["lock_store"] == {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 2}
-    assert {"connectors.telegram.TelegramInput", "connectors.slack.SlackInput"} <= set(build_credentials(env))
+    assert enabled_channels(build_credentials(env)) == ["REST API", "website widget", "Telegram", "Slack"]
     with pytest.raises(ValueError):
         build_endpoints({"DATABASE_URL": "mysql://x"})

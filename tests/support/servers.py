@@ -71,6 +71,15 @@ class ServerProcess:
                 self.process.wait()
 
 
+def _wait_or_stop(server: ServerProcess, path: str) -> None:
+    """Wait for the server; if it never comes up, stop it rather than leave it running."""
+    try:
+        server.wait_until_up(path)
+    except Exception:
+        server.stop()
+        raise
+
+
 def _spawn(name: str, cmd: List[str], env: Mapping[str, str], log_dir: Path, url: str) -> ServerProcess:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name.replace(' ', '_')}.log"
@@ -93,7 +102,7 @@ def start_action_server(env: Mapping[str, str], log_dir: Path) -> ServerProcess:
     port = free_port()
     server = _spawn("action server", [str(BIN / "rasa"), "run", "actions", "--port", str(port)],
                     env, log_dir, f"http://127.0.0.1:{port}")
-    server.wait_until_up("/health")
+    _wait_or_stop(server, "/health")
     return server
 
 
@@ -107,7 +116,7 @@ def start_rasa_server(env: Mapping[str, str], log_dir: Path, auth_token: str,
            "--credentials", str(credentials), "--enable-api", "--auth-token", auth_token]
     server = _spawn("rasa server", cmd + list(extra_args or []), env, log_dir,
                     f"http://127.0.0.1:{port}")
-    server.wait_until_up("/")
+    _wait_or_stop(server, "/")
     return server
 
 
@@ -181,10 +190,11 @@ def buttons(replies: List[dict]) -> List[str]:
     return [b["title"] for r in replies for b in r.get("buttons", [])]
 
 
-def start_web_app(env: Mapping[str, str], log_dir: Path, port: Optional[int] = None) -> ServerProcess:
+def start_web_app(env: Mapping[str, str], log_dir: Path, port: Optional[int] = None,
+                  ready_path: str = "/") -> ServerProcess:
     """Start the web app (`python -m careerbot.web`): widget assets, demo page, staff console."""
     port = port or free_port()
     server = _spawn("web app", [sys.executable, "-m", "careerbot.web", "--port", str(port)],
                     env, log_dir, f"http://127.0.0.1:{port}")
-    server.wait_until_up("/")
+    _wait_or_stop(server, ready_path)
     return server

@@ -14,7 +14,7 @@ from typing import Dict, Iterator, Mapping, Optional
 import requests
 import sqlalchemy as sa
 
-from tests.support.servers import ServerProcess, _spawn, base_env, free_port
+from tests.support.servers import ServerProcess, base_env, start_web_app
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 COUNSELOR = ("casey", "counselor", "counselor-password-1")
@@ -64,12 +64,9 @@ def create_staff(env: Mapping[str, str]) -> None:
         assert result.returncode == 0, result.stderr
 
 
-def start_web_app(env: Mapping[str, str], log_dir: Path) -> ServerProcess:
-    port = free_port()
-    server = _spawn("web app", [sys.executable, "-m", "careerbot.web", "--port", str(port)], env, log_dir,
-                    f"http://127.0.0.1:{port}")
-    server.wait_until_up("/staff/login", timeout=60)
-    return server
+def start_staff_web_app(env: Mapping[str, str], log_dir: Path) -> ServerProcess:
+    """The web app, ready once the console's sign-in page answers (migrations have run)."""
+    return start_web_app(env, log_dir, ready_path="/staff/login")
 
 
 class StaffClient:
