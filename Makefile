@@ -21,7 +21,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
 MODEL_STAMP := models/.trained
 SPACY_PIPELINE := build/spacy_en_lookup/meta.json
 
-.PHONY: help run train shell test validate test-stories pytest clean chromium telegram-webhook import-directory staff-user purge-conversations
+.PHONY: help run train shell test validate test-stories pytest clean chromium telegram-webhook import-directory staff-user purge-conversations bench
 
 help:
 	@echo "make run      install what is missing, train if the data changed, start the assistant"
@@ -32,6 +32,7 @@ help:
 	@echo "make telegram-webhook  register the Telegram webhook (TELEGRAM_* variables)"
 	@echo "make staff-user USERNAME=name ROLE=counselor|admin  create a staff console account"
 	@echo "make purge-conversations DAYS=N  delete conversations older than N days"
+	@echo "make bench    run the benchmarks and write bench/results/REPORT.md"
 
 $(VENV)/.installed: requirements.in requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -105,6 +106,9 @@ pytest: $(MODEL_STAMP) chromium node_modules/.installed
 	$(PY) -m pytest tests
 
 test: validate test-stories pytest
+
+bench: $(MODEL_STAMP) $(DIRECTORY_DB)
+	$(PY) bench/run_all.py
 
 clean:
 	rm -rf models/*.tar.gz $(MODEL_STAMP) results .pytest_cache

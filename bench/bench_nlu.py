@@ -1,0 +1,50 @@
+"""Understanding on data the model never saw, through the running server's /model/parse.
+
+    .venv/bin/python bench/bench_nlu.py
+
+Intent accuracy, entity F1 and in-domain false rejection on tests/nlu/heldout.yml; rejection of
+CLINC150's out-of-scope validation utterances; the confusion matrix (gold intent -> predicted).
+Same evaluation code as `make test` (tests/support/nlu_eval.py). Writes bench/results/nlu.json.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import running_assistant, write_results  # noqa: E402
+from tests.support import nlu_eval  # noqa: E402
+
+TARGETS = {"intent_accuracy": 0.95, "entity_f1": 0.90, "out_of_scope_rejection": 0.95,
+           "in_domain_false_rejection": 0.03}
+
+
+def main() -> None:
+    with running_assistant() as assistant:
+        report = nlu_eval.evaluate(assistant.parse, nlu_eval.load_examples())
+        oos = nlu_eval.out_of_scope_utterances()
+        rejection, accepted = nlu_eval.rejection_rate(assistant.parse, oos)
+    figures = {
+        "examples": report.examples, "intent_accuracy": round(report.intent_accuracy, 4),
+        "entity_precision": round(report.entity_precision, 4),
+        "entity_recall": round(report.entity_recall, 4), "entity_f1": round(report.entity_f1, 4),
+        "in_domain_false_rejection": round(report.false_rejection, 4),
+        "out_of_scope_utterances": len(oos),
+        "out_of_scope_rejection": round(rejection, 4),
+    }
+    print(f"intent accuracy {report.intent_accuracy:.3f} on {report.examples} held-out examples")
+    print(f"entity P {report.entity_precision:.3f} R {report.entity_recall:.3f} F1 {report.entity_f1:.3f}")
+    print(f"out-of-scope rejection {rejection:.3f}; in-domain false rejection {report.false_rejection:.3f}")
+    write_results("nlu", {
+        "method": "tests/nlu/heldout.yml and CLINC150 oos validation (less tests/nlu/oos_in_scope.txt) "
+                  "through POST /model/parse of the trained model; tests/support/nlu_eval.py",
+        "targets": TARGETS, "figures": figures,
+        "confusion": [[gold, predicted, n] for (gold, predicted), n in sorted(report.confusion.items())],
+        "intent_errors": report.intent_errors, "entity_errors": report.entity_errors,
+        "out_of_scope_accepted": accepted,
+    })
+
+
+if __name__ == "__main__":
+    main()

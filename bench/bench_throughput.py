@@ -1,0 +1,111 @@
+"""Throughput: many conversations at once over the REST channel, with an asyncio + aiohttp load
+generator, against the default set-up (SQLite tracker store) and PostgreSQL.
+
+    .venv/bin/python bench/bench_throughput.py [--levels 10,50,100] [--messages 20]
+        [--time-limit 45] [--backends sqlite,postgresql]
+
+Each simulated person sends its messages one after the other, waiting for each reply, with no
+think time (the worst case for the server). A level stops at its time limit; unfinished
+conversations count as stopped, not as errors. Errors are non-200 answers, empty replies and
+requests over 30 s. Target at 50 conversations: >= 100 messages/s, p95 <= 500 ms, no errors.
+Writes bench/results/throughput.json.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    CONTENT_QUESTION, GREETING, REFERRAL_REQUEST, postgres_database, running_assistant,
+    sender_ids, summarize_ms, write_results,
+)
+
+SCRIPT = [GREETING, CONTENT_QUESTION, "tell me more", REFERRAL_REQUEST, "thank you"]
+TARGET = {"conversations": 50, "messages_per_second": 100, "p95_ms": 500, "errors": 0}
+REQUEST_TIMEOUT_S = 30
+
+
+async def conversation(session, url, sender, messages, deadline, timings, errors) -> None:
+    for index in range(messages):
+        if time.monotonic() >= deadline:
+            return
+        started = time.perf_counter()
+        try:
+            async with session.post(url, json={"sender": sender, "message": SCRIPT[index % len(SCRIPT)]}) as response:
+                body = await response.json(content_type=None)
+                if response.status != 200 or not body:
+                    errors.append(f"HTTP {response.status}: {str(body)[:200]}")
+                    continue
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            errors.append(f"{type(error).__name__}: {error}"[:200])
+            continue
+        timings.append((time.perf_counter() - started) * 1000)
+
+
+async def run_level(url: str, conversations: int, messages: int, time_limit: float, senders) -> dict:
+    timings, errors = [], []
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    connector = aiohttp.TCPConnector(limit=conversations)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        started = time.perf_counter()
+        deadline = time.monotonic() + time_limit
+        await asyncio.gather(*(conversation(session, url, next(senders), messages, deadline, timings, errors)
+                               for _ in range(conversations)))
+        elapsed = time.perf_counter() - started
+    planned = conversations * messages
+    return {"conversations": conversations, "messages_planned": planned,
+            "messages_answered": len(timings), "errors": len(errors),
+            "stopped_by_time_limit": planned - len(timings) - len(errors),
+            "seconds": round(elapsed, 1), "messages_per_second": round(len(timings) / elapsed, 1),
+            "latency": summarize_ms(timings), "error_samples": errors[:5]}
+
+
+def bench_backend(name: str, extra_env: dict, levels, messages: int, time_limit: float) -> dict:
+    memory: dict = {}
+    results = []
+    with running_assistant(extra_env, memory=memory) as assistant:
+        url = f"{assistant.url}/webhooks/rest/webhook"
+        senders = sender_ids(f"load-{name}")
+        asyncio.run(run_level(url, 5, len(SCRIPT), time_limit, senders))  # warm-up
+        for level in levels:
+            figures = asyncio.run(run_level(url, level, messages, time_limit, senders))
+            results.append(figures)
+            print(f"{name:10} {level:4d} conversations: {figures['messages_per_second']:6.1f} msg/s, "
+                  f"p50 {figures['latency'].get('p50_ms')} p95 {figures['latency'].get('p95_ms')} ms, "
+                  f"{figures['errors']} errors, {figures['stopped_by_time_limit']} not sent (time limit) "
+                  f"in {figures['seconds']} s", flush=True)
+    return {"levels": results, "server_memory": memory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", default="10,50,100")
+    parser.add_argument("--messages", type=int, default=20, help="messages per conversation")
+    parser.add_argument("--time-limit", type=float, default=45, help="seconds per level")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    levels = [int(n) for n in args.levels.split(",")]
+    backends = {}
+    for backend in args.backends.split(","):
+        if backend == "postgresql":
+            with postgres_database() as url:
+                backends[backend] = bench_backend(backend, {"DATABASE_URL": url}, levels, args.messages,
+                                                  args.time_limit)
+        else:
+            backends[backend] = bench_backend(backend, {}, levels, args.messages, args.time_limit)
+    write_results("throughput", {
+        "method": f"asyncio + aiohttp, N concurrent conversations of {args.messages} messages each "
+                  f"(cycling {SCRIPT}), no think time, {args.time_limit:g} s limit per level, "
+                  "fresh sender ids; in-memory lock store (the default)",
+        "target": TARGET, "backends": backends})
+
+
+if __name__ == "__main__":
+    main()
