@@ -149,3 +149,54 @@ def test_a_kind_of_help_typed_in_words_is_mapped_to_the_contract():
         "resource_type": "adult_education"}
     assert form.validate_resource_type("a unicorn", dispatcher, tracker("inform"), {}) == {
         "resource_type": None}
+
+
+@pytest.fixture
+def sample_directory(tmp_path, monkeypatch):
+    """The sample resource directory, imported into a fresh data directory for the actions."""
+    import subprocess
+    import sys
+
+    from actions import referrals
+    from tests.support.servers import SAMPLE_DIRECTORY
+    monkeypatch.setenv("CAREERBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    subprocess.run([sys.executable, "-m", "careerbot.directory", "import", str(SAMPLE_DIRECTORY)],
+                   check=True, capture_output=True)
+    referrals.directory.cache_clear()
+    yield
+    referrals.directory.cache_clear()
+
+
+def test_accepting_help_for_a_barrier_searches_what_helps_with_it(sample_directory):
+    from actions.referrals import ActionStartBarrierReferral
+    events = run(ActionStartBarrierReferral(), CollectingDispatcher(),
+                 tracker("affirm", slots={"barrier": "education"}))
+    assert events == [SlotSet("referral_barrier", "education"), SlotSet("resource_type", "adult_education")]
+
+
+def test_search_shows_the_nearest_three_records_them_and_offers_more(sample_directory):
+    from actions.referrals import ActionSearchReferrals, ActionShowMoreReferrals
+    dispatcher = CollectingDispatcher()
+    slots = {"referral_barrier": "experience", "resource_type": "workforce_center",
+             "location": "Springfield, IL 62704", "referrals_shown": []}
+    events = run(ActionSearchReferrals(), dispatcher, tracker("inform", slots=slots))
+    reply = dispatcher.messages[0]
+    assert "nearest first (1–3 of 5)" in reply["text"] and "(sample listing)" in reply["text"]
+    assert reply["buttons"] == [{"title": "Show more", "payload": "/ask_more"}]
+    shown = next(e["value"] for e in events if e["name"] == "referrals_shown")
+    assert len(shown) == 3 and {"id", "name", "category"} <= set(shown[0])
+    assert SlotSet("referral_offset", 3.0) in events
+
+    dispatcher = CollectingDispatcher()
+    more = run(ActionShowMoreReferrals(), dispatcher,
+               tracker("ask_more", slots={**slots, "referrals_shown": shown, "referral_offset": 3.0}))
+    assert "(4–5 of 5)" in dispatcher.messages[0]["text"] and not dispatcher.messages[0]["buttons"]
+    assert len(next(e["value"] for e in more if e["name"] == "referrals_shown")) == 5
+
+
+def test_search_after_giving_up_on_the_place_only_resets_the_form(sample_directory):
+    from actions.referrals import ActionSearchReferrals
+    dispatcher = CollectingDispatcher()
+    events = run(ActionSearchReferrals(), dispatcher, tracker("inform", slots={"referral_gave_up": True}))
+    assert dispatcher.messages == [] and events == [SlotSet("referral_gave_up", False)]

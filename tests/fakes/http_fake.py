@@ -6,6 +6,7 @@ keeps every call it got, so that a test can assert on what the assistant sent to
 """
 from __future__ import annotations
 
+import abc
 import json
 import socket
 import threading
@@ -27,7 +28,7 @@ class RecordedCall:
     answer: dict
 
 
-class FakeApiServer:
+class FakeApiServer(abc.ABC):
     """Subclasses implement `answer(path, headers, params) -> (status, JSON answer)`."""
 
     def __init__(self, port: int = 0) -> None:
@@ -72,9 +73,9 @@ class FakeApiServer:
         return self._port
 
     # --- what subclasses provide -----------------------------------------------------------
+    @abc.abstractmethod
     def answer(self, path: str, headers: Dict[str, str], params: dict) -> Tuple[str, int, dict]:
         """Return (API method name, HTTP status, JSON answer) for one request."""
-        raise NotImplementedError
 
     # --- what tests use --------------------------------------------------------------------
     def calls(self, method: Optional[str] = None) -> List[RecordedCall]:
