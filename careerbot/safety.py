@@ -25,6 +25,9 @@ _SELF_HARM = [
     r"\b(hurt|hurting|harm|harming|cut|cutting) my ?self\b",
     r"\bself[- ]?harm",
     r"\boverdos(e|ing)\b",
+    # Intent to take a whole supply of medication.
+    r"\b(pills?|meds|medications?|tablets|sleeping pills)\b[^.?!]{0,40}\b(take|taking|swallow|"
+    r"swallowing)\b[^.?!]{0,15}\b(all|the whole|every)\b",
 ]
 _DANGER = [
     r"\b(i'?m|i am|i feel) (in danger|not safe|unsafe)\b",

@@ -66,7 +66,9 @@ def test_invalid_contact_details_are_refused(typed):
 @pytest.mark.parametrize("text, kind", [
     ("I want to kill myself", "self_harm"), ("i dont want to live anymore", "self_harm"),
     ("thinking about ending it all", "self_harm"), ("I'm suicidal", "self_harm"),
-    ("i might hurt myself tonight", "self_harm"), ("i don't see a reason to keep living", "self_harm"),
+    ("i might hurt myself tonight", "self_harm"),
+    ("i have pills and i'm thinking about taking them all", "self_harm"),
+    ("my meds, i want to swallow every one", "self_harm"), ("taking all my classes online", None), ("i don't see a reason to keep living", "self_harm"),
     ("my boyfriend hits me", "domestic_violence"), ("I'm scared to go home", "domestic_violence"),
     ("my husband threatened me last night", "domestic_violence"), ("I am not safe", "danger"),
     ("this commute is killing me", None), ("my job hit its target", None),

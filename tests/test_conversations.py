@@ -115,7 +115,7 @@ def test_a_barrier_without_a_name_is_asked_back_with_buttons(chat):
 
 
 def test_asking_for_a_human_gives_the_office_and_records_valid_contact_details(chat, assistant):
-    office = texts(chat("can I talk to a real person?"))
+    office = texts(chat("can I talk to a real person"))
     for detail in (OFFICE.phone, OFFICE.email, OFFICE.address, OFFICE.hours, OFFICE.website):
         assert detail in office
     assert "What name" in texts(chat("yes"))
