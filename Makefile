@@ -21,11 +21,12 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
 MODEL_STAMP := models/.trained
 SPACY_PIPELINE := build/spacy_en_lookup/meta.json
 
-.PHONY: help run train shell test validate test-stories pytest clean chromium telegram-webhook import-directory staff-user purge-conversations bench
+.PHONY: help run run-production nginx train shell test validate test-stories pytest clean chromium telegram-webhook import-directory staff-user purge-conversations bench
 
 help:
 	@echo "make run      install what is missing, train if the data changed, start the assistant"
 	@echo "make test     run every test (data validation, test stories, pytest suites)"
+	@echo "make run-production  several Rasa instances behind nginx on PostgreSQL and Redis"
 	@echo "make train    train the model"
 	@echo "make shell    chat with the assistant in the terminal"
 	@echo "make import-directory DIR=path  validate and load an HSDS resource directory"
@@ -90,6 +91,17 @@ purge-conversations: $(VENV)/.installed
 telegram-webhook: $(VENV)/.installed
 	$(PY) -m careerbot.telegram_webhook
 
+# The production profile's load balancer, from Debian.
+nginx:
+	@[ -x /usr/sbin/nginx ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx-light; \
+	  else echo "The production profile needs Debian's nginx: sudo apt-get install nginx-light"; exit 1; fi; }
+
+# Several Rasa instances and action servers behind nginx, on PostgreSQL (DATABASE_URL) and Redis
+# (REDIS_URL). See README, "Going to production".
+run-production: $(MODEL_STAMP) node_modules/.installed nginx
+	$(PY) -m careerbot.production
+
 chromium:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
@@ -102,7 +114,7 @@ test-stories: $(MODEL_STAMP)
 	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors \
 	  --out results/stories
 
-pytest: $(MODEL_STAMP) chromium node_modules/.installed
+pytest: $(MODEL_STAMP) chromium nginx node_modules/.installed
 	$(PY) -m pytest tests
 
 test: validate test-stories pytest

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Mapping, Optional
-from urllib.parse import unquote, urlparse
+from typing import Dict, List, Mapping, Optional, Sequence
+from urllib.parse import urlparse
 
 import yaml
 
@@ -23,25 +23,25 @@ def _load(name: str) -> dict:
         return yaml.safe_load(handle) or {}
 
 
+# Rasa's SQL tracker store and Redis lock store, with the fixes in serving/ (named by module path
+# so that this package itself needs no Rasa import).
+TRACKER_STORE_TYPE = "serving.tracker_store.DurableSQLTrackerStore"
+LOCK_STORE_TYPE = "serving.lock_store.AtomicRedisLockStore"
+
+
 def tracker_store_config(env: Mapping[str, str]) -> dict:
-    """Rasa SQL tracker store: PostgreSQL from DATABASE_URL, else SQLite under the data dir."""
+    """SQL tracker store: PostgreSQL from DATABASE_URL, else SQLite under the data dir.
+
+    The URL (and the password in it) stays in the environment: the endpoints file names the
+    variable, and Rasa fills it in when it reads the file.
+    """
     url = env.get("DATABASE_URL")
     if not url:
-        return {"type": "SQL", "dialect": "sqlite", "db": str(data_dir(env) / "conversations.db")}
-    parsed = urlparse(url)
-    if parsed.scheme not in ("postgresql", "postgres"):
+        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite",
+                "db": str(data_dir(env) / "conversations.db")}
+    if urlparse(url).scheme != "postgresql":
         raise ValueError("DATABASE_URL must be a postgresql:// URL")
-    config = {
-        "type": "SQL",
-        "dialect": "postgresql",
-        "url": parsed.hostname or "localhost",
-        "port": parsed.port or 5432,
-        "db": parsed.path.lstrip("/") or "postgres",
-        "username": unquote(parsed.username or "postgres"),
-    }
-    if parsed.password:
-        config["password"] = unquote(parsed.password)
-    return config
+    return {"type": TRACKER_STORE_TYPE, "dialect": "postgresql", "url": "${DATABASE_URL}"}
 
 
 def build_endpoints(env: Mapping[str, str]) -> dict:
@@ -50,13 +50,9 @@ def build_endpoints(env: Mapping[str, str]) -> dict:
     if env.get("ACTION_SERVER_URL"):
         endpoints["action_endpoint"] = {"url": env["ACTION_SERVER_URL"]}
     if env.get("REDIS_URL"):
-        parsed = urlparse(env["REDIS_URL"])
-        endpoints["lock_store"] = {
-            "type": "redis",
-            "url": parsed.hostname or "localhost",
-            "port": parsed.port or 6379,
-            "db": int(parsed.path.lstrip("/") or 0),
-        }
+        if urlparse(env["REDIS_URL"]).scheme not in ("redis", "rediss"):
+            raise ValueError("REDIS_URL must be a redis:// or rediss:// URL")
+        endpoints["lock_store"] = {"type": LOCK_STORE_TYPE, "url": "${REDIS_URL}"}
     return endpoints
 
 
@@ -77,7 +73,7 @@ def build_credentials(env: Mapping[str, str]) -> dict:
 
 
 CHANNEL_NAMES = {
-    "rest": "REST API",
+    "connectors.rest.RestInput": "REST API",
     "connectors.socketio.WidgetSocketIOInput": "website widget",
     "connectors.telegram.TelegramInput": "Telegram",
     "connectors.slack.SlackInput": "Slack",
@@ -87,6 +83,40 @@ CHANNEL_NAMES = {
 def enabled_channels(credentials: Mapping[str, object]) -> list:
     """Names people know the enabled channels by, for `make run`'s banner."""
     return [CHANNEL_NAMES.get(name, name) for name in credentials]
+
+
+# Bodies larger than this are refused (413) by the Rasa server and by nginx in production: no chat
+# message, Telegram update or Slack event comes near it.
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+def server_env(env: Mapping[str, str]) -> Dict[str, str]:
+    """The environment every server process runs with: telemetry off, request size limited."""
+    return dict(env, RASA_TELEMETRY_ENABLED="false", SANIC_REQUEST_MAX_SIZE=str(MAX_REQUEST_BYTES),
+                PYTHONUNBUFFERED="1")
+
+
+def rasa_server_command(python: str, port: int, endpoints: Path, credentials: Path,
+                        env: Mapping[str, str], model: str = "models",
+                        cors_origins: Sequence[str] = (), interface: str = "127.0.0.1") -> List[str]:
+    """`rasa run` with this project's fixes (python -m serving), on loopback unless told.
+
+    The HTTP API (/model, /conversations, /status) is only on when RASA_AUTH_TOKEN is set, and
+    then only with that token. Models come from the local path only: no model server, no remote
+    storage.
+    """
+    command = [python, "-m", "serving", "run", "--model", model, "--port", str(port),
+               "--interface", interface, "--endpoints", str(endpoints),
+               "--credentials", str(credentials)]
+    if cors_origins:
+        command += ["--cors", *cors_origins]
+    if env.get("RASA_AUTH_TOKEN"):
+        command += ["--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"]]
+    return command
+
+
+def action_server_command(python: str, port: int) -> List[str]:
+    return [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
 
 
 def write_runtime_config(out_dir: Path, env: Optional[Mapping[str, str]] = None) -> tuple:

@@ -51,6 +51,8 @@ from sanic.response import HTTPResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from connectors.turn_failure import reporting_failures
+
 logger = logging.getLogger(__name__)
 # slack_sdk logs whole request and response bodies (message text) at DEBUG; give it a logger that
 # never goes below INFO, even when Rasa runs with --debug.
@@ -351,11 +353,8 @@ class SlackInput(RasaSlackInput):
                 agent_for_retry_check, message):
             logger.info("Slack retried an event already in the conversation; not handled again.")
             return
-        try:
-            await on_new_message(message)
-        except Exception as error:  # noqa: BLE001
-            # A background task: nobody else would see the failure.
-            logger.error("Slack message could not be handled: %s", type(error).__name__)
+        # A background task: nobody else would see a failure, so the person is told.
+        await reporting_failures(on_new_message)(message)
 
     @staticmethod
     async def _already_in_conversation(agent: Any, message: UserMessage) -> bool:

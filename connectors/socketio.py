@@ -1,6 +1,6 @@
 """Rasa's socket.io channel for the website chat widget, made safe and working.
 
-Two things are wrong with `rasa.core.channels.socketio.SocketIOInput` as Rasa 3.6 ships it:
+Three things are wrong with `rasa.core.channels.socketio.SocketIOInput` as Rasa 3.6 ships it:
 
 1. It accepts a connection from any origin (it turns engine.io's origin check off), so any web
    page could open a chat in a visitor's name. Here only the office's configured origins
@@ -8,6 +8,11 @@ Two things are wrong with `rasa.core.channels.socketio.SocketIOInput` as Rasa 3.
 2. With session persistence on, its `session_request` handler calls `AsyncServer.enter_room`
    without awaiting it. Since python-socketio 5.10 that method is a coroutine, so the client never
    joins the room its session id names, and the bot's replies (sent to that room) reach nobody.
+
+3. Its message handler takes the conversation id from the message itself, unchecked: a client
+   could write into any conversation whose id it knew, and a malformed message (not an object,
+   a sender id PostgreSQL cannot store) fails inside the server. Here a message is handled only
+   for the session its socket joined, with a text no longer than any channel accepts.
 
 It also keeps `rasa run --cors …` (which `make run` passes, and which Rasa's docs suggest for web
 chats) from breaking the widget: Sanic-CORS would add a second Access-Control-Allow-Origin header
@@ -22,11 +27,13 @@ import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Request
 from sanic_cors.core import SANIC_CORS_EVALUATED
 
 from careerbot.settings import allowed_origins
+from careerbot.text_input import MAX_MESSAGE_CHARS, clean_message_text, is_valid_session_id
+from connectors.turn_failure import reporting_failures
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +53,14 @@ class WidgetSocketIOInput(SocketIOInput):
         self._leave_cors_to_engineio()
         # Registering the event again replaces Rasa's handler.
         self.sio.on("session_request", namespace=self.namespace)(self.handle_session_request)
+        handle_turn = reporting_failures(on_new_message)
+
+        async def handle_user_message(sid: Text, data: Any) -> None:
+            message = self._user_message(sid, data)
+            if message is not None:
+                await handle_turn(message)
+
+        self.sio.on(self.user_message_evt, namespace=self.namespace)(handle_user_message)
         return socketio_webhook
 
     def _leave_cors_to_engineio(self) -> None:
@@ -63,9 +78,31 @@ class WidgetSocketIOInput(SocketIOInput):
     async def handle_session_request(self, sid: Text, data: Optional[Dict]) -> None:
         """Confirm the client's session id (a new one if it has none) and join its room."""
         session_id = data.get("session_id") if isinstance(data, dict) else None
-        if not isinstance(session_id, str) or not session_id:
+        if not is_valid_session_id(session_id):
+            # The session id becomes the conversation's id: nothing a page could abuse.
             session_id = uuid.uuid4().hex
         if self.session_persistence:
             await self.sio.enter_room(sid, session_id, namespace=self.namespace)
         await self.sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
         logger.debug("Socket.IO client joined its session.")
+
+    def _user_message(self, sid: Text, data: Any) -> Optional[UserMessage]:
+        """The message a client sent, or None (logged) when it is not one to handle."""
+        if not isinstance(data, dict) or not isinstance(data.get("message"), str) \
+                or len(data["message"]) > MAX_MESSAGE_CHARS:
+            logger.info("Ignored a malformed socket.io message.")
+            return None
+        if self.session_persistence:
+            session_id = data.get("session_id")
+            if not is_valid_session_id(session_id) or \
+                    session_id not in self.sio.rooms(sid, namespace=self.namespace):
+                logger.info("Ignored a socket.io message for a session its client did not join.")
+                return None
+            sender_id = session_id
+        else:
+            sender_id = sid
+        metadata = data.get(self.metadata_key)
+        output = SocketIOOutput(self.sio, self.bot_message_evt)
+        return UserMessage(clean_message_text(data["message"]), output, sender_id,
+                           input_channel=self.name(),
+                           metadata=metadata if isinstance(metadata, dict) else None)

@@ -46,6 +46,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from careerbot.telegram_webhook import api_base_url, secret_token_problem
+from careerbot.text_input import clean_message_text
+from connectors.turn_failure import reporting_failures
 
 logger = logging.getLogger(__name__)
 
@@ -306,5 +308,6 @@ class TelegramInput(RasaTelegramInput):
 
     async def _to_rasa(self, text: Text, chat_id: Any,
                        on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        await on_new_message(UserMessage(text, self.output, str(chat_id),
-                                         input_channel=self.name()))
+        await reporting_failures(on_new_message)(
+            UserMessage(clean_message_text(text), self.output, str(chat_id),
+                        input_channel=self.name()))

@@ -1,10 +1,12 @@
-"""Shared fixtures: the real assistant (trained model + Rasa server + action server) on loopback."""
+"""Shared fixtures: the real assistant (trained model + Rasa server + action server) on loopback,
+and the production topology (several Rasa instances behind nginx on PostgreSQL and Redis)."""
 from __future__ import annotations
 
 import uuid
 
 import pytest
 
+from tests.support.production import Production, start_production
 from tests.support.servers import Assistant, start_assistant
 
 
@@ -15,6 +17,14 @@ def assistant(tmp_path_factory) -> Assistant:
     yield running
     running.rasa.stop()
     running.actions.stop()
+
+
+@pytest.fixture(scope="session")
+def production(tmp_path_factory) -> Production:
+    """`make run-production`'s topology on its own PostgreSQL and Redis (tests may restart them)."""
+    running = start_production(tmp_path_factory.mktemp("production"))
+    yield running
+    running.stop()
 
 
 @pytest.fixture

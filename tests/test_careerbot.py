@@ -8,7 +8,8 @@ from careerbot.contact import clean_name, parse_contact_detail
 from careerbot.entity_lexicon import normalise_text
 from careerbot.office import OfficeFileError, load_office
 from careerbot.places import PlaceIndex
-from careerbot.runtime import build_credentials, build_endpoints, enabled_channels
+from careerbot.runtime import (build_credentials, build_endpoints, enabled_channels,
+                               write_runtime_config)
 from careerbot.safety import detect_crisis
 
 
@@ -138,12 +139,18 @@ def test_default_runtime_is_embedded_sqlite_with_only_web_channels(tmp_path):
 
 def test_environment_switches_on_postgres_redis_and_channels(tmp_path):
     env = {"DATABASE_URL": "postgresql://bot:s3cret@db.internal:5433/careers",
-           "REDIS_URL": "redis://127.0.0.1:6379/2", "TELEGRAM_BOT_TOKEN": "x", "SLACK_BOT_TOKEN": "y"}
+           "REDIS_URL": "redis://:r3dis@127.0.0.1:6379/2", "TELEGRAM_BOT_TOKEN": "x",
+           "SLACK_BOT_TOKEN": "y"}
     endpoints = build_endpoints(env)
-    assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "db.internal",
-                                          "port": 5433, "db": "careers", "username": "bot",
-                                          "password": "s3cret"}
-    assert endpoints["lock_store"] == {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 2}
+    # Rasa fills the URLs in from the environment: no password is ever written to a file.
+    assert endpoints["tracker_store"] == {"type": "serving.tracker_store.DurableSQLTrackerStore",
+                                          "dialect": "postgresql", "url": "${DATABASE_URL}"}
+    assert endpoints["lock_store"] == {"type": "serving.lock_store.AtomicRedisLockStore",
+                                       "url": "${REDIS_URL}"}
+    written = "".join(path.read_text() for path in write_runtime_config(tmp_path, env))
+    assert "s3cret" not in written and "r3dis" not in written
     assert enabled_channels(build_credentials(env)) == ["REST API", "website widget", "Telegram", "Slack"]
-    with pytest.raises(ValueError):
-        build_endpoints({"DATABASE_URL": "mysql://x"})
+    for wrong in ({"DATABASE_URL": "mysql://x"}, {"DATABASE_URL": "postgres://x"},
+                  {"REDIS_URL": "http://x"}):
+        with pytest.raises(ValueError):
+            build_endpoints(wrong)

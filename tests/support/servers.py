@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
-from careerbot.runtime import write_runtime_config
+from careerbot.runtime import (action_server_command, rasa_server_command, server_env,
+                               write_runtime_config)
 from careerbot.settings import PROJECT_ROOT
 
-BIN = Path(sys.executable).parent
 MODEL_DIR = PROJECT_ROOT / "models"
 
 
@@ -83,7 +83,7 @@ def _wait_or_stop(server: ServerProcess, path: str) -> None:
 def _spawn(name: str, cmd: List[str], env: Mapping[str, str], log_dir: Path, url: str) -> ServerProcess:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name.replace(' ', '_')}.log"
-    handle = open(log_path, "wb")
+    handle = open(log_path, "ab")  # a restarted server adds to its log
     process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=dict(env), stdout=handle,
                                stderr=subprocess.STDOUT)
     return ServerProcess(name, process, log_path, url)
@@ -92,15 +92,14 @@ def _spawn(name: str, cmd: List[str], env: Mapping[str, str], log_dir: Path, url
 def base_env(data_dir: Path, extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SLACK_"))}
     env.pop("DATABASE_URL", None)
-    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
-               CAREERBOT_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
+    env.update(TF_CPP_MIN_LOG_LEVEL="2", CAREERBOT_DATA_DIR=str(data_dir))
     env.update(extra or {})
-    return env
+    return server_env(env)
 
 
 def start_action_server(env: Mapping[str, str], log_dir: Path) -> ServerProcess:
     port = free_port()
-    server = _spawn("action server", [str(BIN / "rasa"), "run", "actions", "--port", str(port)],
+    server = _spawn("action server", action_server_command(sys.executable, port),
                     env, log_dir, f"http://127.0.0.1:{port}")
     _wait_or_stop(server, "/health")
     return server
@@ -108,12 +107,11 @@ def start_action_server(env: Mapping[str, str], log_dir: Path) -> ServerProcess:
 
 def start_rasa_server(env: Mapping[str, str], log_dir: Path, auth_token: str,
                       extra_args: Optional[List[str]] = None) -> ServerProcess:
-    """Start `rasa run` with the endpoints/credentials careerbot.runtime builds for `env`."""
+    """Start the Rasa server as `make run` does, for `env`, with the HTTP API behind a token."""
     port = free_port()
     endpoints, credentials = write_runtime_config(log_dir / "config", env)
-    cmd = [str(BIN / "rasa"), "run", "--model", str(latest_model()), "--port", str(port),
-           "--interface", "127.0.0.1", "--endpoints", str(endpoints),
-           "--credentials", str(credentials), "--enable-api", "--auth-token", auth_token]
+    cmd = rasa_server_command(sys.executable, port, endpoints, credentials,
+                              dict(env, RASA_AUTH_TOKEN=auth_token), model=str(latest_model()))
     server = _spawn("rasa server", cmd + list(extra_args or []), env, log_dir,
                     f"http://127.0.0.1:{port}")
     _wait_or_stop(server, "/")

@@ -359,7 +359,9 @@
       if (connecting) return;
       connecting = true;
       loadSocketIo().then(function (io) {
-        socket = io(config.serverUrl, { path: "/socket.io" });
+        // WebSocket only: a long-polling session must reach the same server process on every
+        // request, which a Rasa instance with several Sanic workers cannot promise.
+        socket = io(config.serverUrl, { path: "/socket.io", transports: ["websocket"] });
         socket.on("connect", function () {
           status.textContent = "";
           socket.emit("session_request", { session_id: state.sessionId });

@@ -1,0 +1,49 @@
+"""Lock store race: Rasa's RedisLockStore against serving.lock_store.AtomicRedisLockStore.
+
+Eight stores (as eight Rasa instances would hold) ask the real Redis for 50 tickets each for one
+conversation at the same moment. A ticket number given out twice means two turns of one
+conversation could run at once. Same run, same Redis, same load for both stores.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import common  # noqa: F401  (puts the project on sys.path)
+from rasa.core.lock_store import RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+from serving.lock_store import AtomicRedisLockStore
+from tests.support.lock_race import tickets_issued_concurrently
+
+ROUNDS = 5
+
+
+def race(store_class) -> dict:
+    def make(prefix):
+        if store_class is AtomicRedisLockStore:
+            return AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", port=6379, db=1,
+                                                       key_prefix=prefix))
+        return RedisLockStore(host="127.0.0.1", port=6379, db=1, key_prefix=prefix)
+
+    duplicates, issued_total, started = 0, 0, time.perf_counter()
+    for _ in range(ROUNDS):
+        issued = tickets_issued_concurrently(make, instances=8, tickets_each=50)
+        issued_total += len(issued)
+        duplicates += sum(count - 1 for count in Counter(issued).values() if count > 1)
+    seconds = time.perf_counter() - started
+    return {"tickets": issued_total, "duplicate_tickets": duplicates,
+            "tickets_per_second": round(issued_total / seconds)}
+
+
+def main() -> None:
+    figures = {"rasa RedisLockStore": race(RedisLockStore),
+               "AtomicRedisLockStore": race(AtomicRedisLockStore)}
+    for name, result in figures.items():
+        print(f"{name:22s} {result['duplicate_tickets']:5d} duplicate tickets of "
+              f"{result['tickets']}, {result['tickets_per_second']} tickets/s")
+    common.write_results("lock_store", figures)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""`make run-production`: the scale-out topology on one machine, on loopback.
+
+    nginx :PUBLIC_PORT ─┬─ /socket.io/  → Rasa instances (sticky by client address: ip_hash)
+                        ├─ /webhooks/   → Rasa instances (least busy first)
+                        └─ everything else → the web app (widget, demo page, staff console)
+    Rasa instances ── PostgreSQL (DATABASE_URL): conversations, durable across restarts
+                   ── Redis (REDIS_URL): one conversation lock store shared by all instances
+                   ── nginx :ACTIONS_PORT → action servers (round robin)
+
+Everything is chosen by environment variables (see README, "Going to production"). The tests
+start this same topology (tests/support/production.py) from `plan` and `commands`.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional
+
+from careerbot.processes import start_all, stop_all, supervise, wait_until_up
+from careerbot.runtime import (MAX_REQUEST_BYTES, action_server_command, build_credentials,
+                               enabled_channels, rasa_server_command, server_env,
+                               write_runtime_config)
+from careerbot.settings import PROJECT_ROOT, data_dir
+
+NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
+NGINX_BINARY = "/usr/sbin/nginx"
+# Without RASA_INSTANCES / ACTION_SERVERS / RASA_WORKERS (and in docker-compose.yml).
+DEFAULT_RASA_INSTANCES = 2
+DEFAULT_ACTION_SERVERS = 2
+DEFAULT_WORKERS = 1
+
+
+class ProductionConfigError(ValueError):
+    """The environment does not describe a production deployment."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Topology:
+    public_port: int
+    actions_port: int  # nginx's port in front of the action servers
+    web_port: int
+    rasa_ports: List[int]
+    action_ports: List[int]
+    workers_per_instance: int
+    run_dir: Path
+
+    @property
+    def public_url(self) -> str:
+        return f"http://localhost:{self.public_port}"
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ProductionConfigError(f"{name} must be a whole number of at least 1, not {raw!r}.")
+    return int(raw)
+
+
+def plan(env: Mapping[str, str], public_port: Optional[int] = None) -> Topology:
+    """Where each process of the topology listens. Internal ports are free ones on loopback."""
+    missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not env.get(name)]
+    if missing:
+        raise ProductionConfigError(
+            "The production profile needs " + " and ".join(missing) + " (e.g. DATABASE_URL="
+            "postgresql://rasa@127.0.0.1/rasa REDIS_URL=redis://127.0.0.1:6379/1); "
+            "`make run` is the embedded set-up without them.")
+    return Topology(
+        public_port=public_port or _count(env, "PUBLIC_PORT", 8080),
+        actions_port=free_port(), web_port=free_port(),
+        rasa_ports=[free_port() for _ in range(_count(env, "RASA_INSTANCES",
+                                                      DEFAULT_RASA_INSTANCES))],
+        action_ports=[free_port() for _ in range(_count(env, "ACTION_SERVERS",
+                                                        DEFAULT_ACTION_SERVERS))],
+        workers_per_instance=_count(env, "RASA_WORKERS", DEFAULT_WORKERS),
+        run_dir=data_dir(env) / "production")
+
+
+def render_nginx(run_dir: str, public_listen: str, actions_listen: str, web_server: str,
+                 rasa_servers: List[str], action_servers: List[str]) -> str:
+    def servers(addresses: List[str]) -> str:
+        # max_fails/fail_timeout: a stopped instance is skipped for a while rather than retried
+        # on every request.
+        return "\n".join(f"        server {address} max_fails=1 fail_timeout=5s;"
+                         for address in addresses)
+
+    return NGINX_TEMPLATE.read_text(encoding="utf-8").format(
+        run_dir=run_dir, public_listen=public_listen, actions_listen=actions_listen,
+        web_server=web_server, rasa_servers=servers(rasa_servers),
+        action_servers=servers(action_servers), max_body_kb=MAX_REQUEST_BYTES // 1024)
+
+
+def nginx_config(topology: Topology) -> str:
+    """nginx's configuration for the topology on this machine, on loopback."""
+    return render_nginx(
+        str(topology.run_dir), f"127.0.0.1:{topology.public_port}",
+        f"127.0.0.1:{topology.actions_port}", f"127.0.0.1:{topology.web_port}",
+        [f"127.0.0.1:{port}" for port in topology.rasa_ports],
+        [f"127.0.0.1:{port}" for port in topology.action_ports])
+
+
+# The same topology in docker-compose.yml: one service name stands for all of its replicas
+# (nginx resolves it to every replica's address).
+COMPOSE_NGINX_FILE = PROJECT_ROOT / "deploy" / "nginx.compose.conf"
+
+
+def compose_nginx_config() -> str:
+    return render_nginx("/tmp", "80", "5055", "web:8080", ["rasa:5005"], ["actions:5055"])
+
+
+def production_env(env: Mapping[str, str], topology: Topology) -> Dict[str, str]:
+    public = topology.public_url
+    return server_env(dict(
+        env,
+        ACTION_SERVER_URL=f"http://127.0.0.1:{topology.actions_port}/webhook",
+        RASA_PUBLIC_URL=env.get("RASA_PUBLIC_URL") or public,
+        WIDGET_ALLOWED_ORIGINS=env.get("WIDGET_ALLOWED_ORIGINS") or
+        f"{public},http://127.0.0.1:{topology.public_port}",
+        SANIC_WORKERS=str(topology.workers_per_instance)))
+
+
+def rasa_instance_command(env: Mapping[str, str], run_dir: Path, port: int,
+                          interface: str = "127.0.0.1") -> List[str]:
+    """One Rasa instance of the topology; `env` is production_env's."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    endpoints, credentials = write_runtime_config(run_dir, env)
+    return rasa_server_command(sys.executable, port, endpoints, credentials, env,
+                               cors_origins=env["WIDGET_ALLOWED_ORIGINS"].split(","),
+                               interface=interface)
+
+
+def commands(env: Mapping[str, str], topology: Topology) -> Dict[str, List[str]]:
+    """Every process of the topology by name; `env` is production_env's."""
+    topology.run_dir.mkdir(parents=True, exist_ok=True)
+    nginx_conf = topology.run_dir / "nginx.conf"
+    nginx_conf.write_text(nginx_config(topology), encoding="utf-8")
+    python = sys.executable
+    result = {f"action server {i + 1}": action_server_command(python, port)
+              for i, port in enumerate(topology.action_ports)}
+    result.update({f"Rasa instance {i + 1}": rasa_instance_command(env, topology.run_dir, port)
+                   for i, port in enumerate(topology.rasa_ports)})
+    result["web app"] = [python, "-m", "careerbot.web", "--port", str(topology.web_port)]
+    result["nginx"] = [NGINX_BINARY, "-c", str(nginx_conf),
+                       "-e", str(topology.run_dir / "nginx-error.log")]
+    return result
+
+
+def run_topology() -> int:
+    try:
+        topology = plan(os.environ)
+    except ProductionConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    env = production_env(os.environ, topology)
+    processes = start_all(commands(env, topology), env)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        for name, port in zip([n for n in processes if n.startswith("Rasa")], topology.rasa_ports):
+            if not wait_until_up(f"http://127.0.0.1:{port}/", processes[name], 300):
+                print(f"{name} did not start; see the messages above.", file=sys.stderr)
+                return 1
+        channels = ", ".join(enabled_channels(build_credentials(env)))
+        print(f"\n  Career assistant (production profile) is running.\n"
+              f"  Public address:  {topology.public_url}/  (staff console: /staff)\n"
+              f"  Rasa instances:  {len(topology.rasa_ports)} x {topology.workers_per_instance} "
+              f"worker(s); action servers: {len(topology.action_ports)}\n"
+              f"  Channels on:     {channels}\n  Press Ctrl-C to stop.\n", flush=True)
+        return supervise(processes)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_all(processes)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands_parser = parser.add_subparsers(dest="command")
+    instance = commands_parser.add_parser(
+        "rasa-instance", help="run one Rasa instance as the topology does (docker-compose.yml)")
+    instance.add_argument("--port", type=int, default=5005)
+    instance.add_argument("--interface", default="127.0.0.1")
+    commands_parser.add_parser("write-compose-nginx",
+                               help=f"write {COMPOSE_NGINX_FILE.relative_to(PROJECT_ROOT)}")
+    args = parser.parse_args()
+    if args.command == "write-compose-nginx":
+        COMPOSE_NGINX_FILE.write_text(compose_nginx_config(), encoding="utf-8")
+        return 0
+    if args.command == "rasa-instance":
+        # The container's environment is already production_env's (docker-compose.yml).
+        command = rasa_instance_command(os.environ, data_dir() / "production", args.port,
+                                        args.interface)
+        os.execv(command[0], command)
+    return run_topology()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""Limits and clean-up for what people send, shared by every channel."""
+from __future__ import annotations
+
+import re
+
+# Longer than any real chat message; keeps one message from tying up language understanding.
+MAX_MESSAGE_CHARS = 5000
+# The conversation database's sender_id column holds 255 characters.
+MAX_SENDER_ID_CHARS = 255
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def clean_message_text(text: str) -> str:
+    """The text without control characters (line breaks and tabs stay)."""
+    return _CONTROL_CHARACTERS.sub("", text).strip()
+
+
+def is_valid_session_id(value: object) -> bool:
+    """A widget session id as the widget makes them (a uuid): anything else gets a new one."""
+    return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None

@@ -1,0 +1,75 @@
+"""Rasa's REST channel with the answers a client needs when something is wrong.
+
+Rasa 3.6's RestInput answers a body that is not a JSON object with a 500, passes a missing
+message or a non-string sender on to the bot, stores a sender id of any length (PostgreSQL then
+refuses it with a 500), and when a turn fails it logs the message text and answers 200 with no
+replies, so the client cannot tell that its message was lost. Here a malformed request gets a 400
+that says what is wrong, and a turn that could not be handled (and so was not saved) gets a 503
+asking the client to send it again.
+
+Same name and route as Rasa's (`rest`, /webhooks/rest/webhook). Streaming replies (`?stream=true`)
+are not offered.
+"""
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from connectors.turn_failure import NOT_SAVED_NOTE, handle_turn
+from careerbot.text_input import MAX_MESSAGE_CHARS, MAX_SENDER_ID_CHARS, clean_message_text
+
+
+class RestInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        rest_webhook = Blueprint("rest_webhook", __name__)
+
+        @rest_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @rest_webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body, problem = _parse(request)
+            if problem:
+                return response.json({"error": problem}, status=400)
+            collector = CollectingOutputChannel()
+            message = UserMessage(clean_message_text(body["message"]), collector, body["sender"],
+                                  input_channel=self.name(), metadata=body.get("metadata"))
+            if not await handle_turn(on_new_message, message):
+                return response.json({"error": NOT_SAVED_NOTE}, status=503,
+                                     headers={"Retry-After": "30"})
+            return response.json(collector.messages)
+
+        return rest_webhook
+
+
+def _parse(request: Request) -> tuple:
+    """The request's JSON body and None, or None and what is wrong with it."""
+    try:
+        body = request.load_json()
+    except Exception:  # noqa: BLE001 - Sanic raises its own error types for bad JSON
+        return None, "The body must be JSON (UTF-8)."
+    if not isinstance(body, dict):
+        return None, 'The body must be a JSON object with "sender" and "message".'
+    sender = body.get("sender")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_ID_CHARS:
+        return None, f'"sender" must be a non-empty string of at most {MAX_SENDER_ID_CHARS} characters.'
+    if not sender.isprintable():
+        return None, '"sender" must not contain control characters.'
+    message = body.get("message")
+    if not isinstance(message, str):
+        return None, '"message" must be a string.'
+    if len(message) > MAX_MESSAGE_CHARS:
+        return None, f'"message" must be at most {MAX_MESSAGE_CHARS} characters.'
+    metadata: Optional[Dict] = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        return None, '"metadata" must be a JSON object when given.'
+    return body, None

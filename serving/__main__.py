@@ -1,0 +1,21 @@
+"""`python -m serving run …`: Rasa's own command line, with this project's fixes installed first.
+
+`make run`, `make run-production` and the tests start the Rasa server this way, so that what is
+tested is what runs.
+"""
+import sys
+
+from serving import action_failure, tracker_store
+
+
+def main() -> None:
+    action_failure.install()
+    tracker_store.install()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""When the action server is down or too slow, tell the person and keep the conversation going.
+
+Rasa 3.6 logs the failed call and carries on as if the action had run with no events, so the
+person gets no reply at all and cannot tell whether to wait. Here the person is told that the
+lookup is unavailable right now and given the office's contact (the domain's
+`utter_action_unavailable`, filled in from office.yml), and the next turn tries again.
+
+Rasa waits five minutes for an action server reply by default; a turn holds the conversation's
+lock while it waits, and the lock expires after TICKET_LOCK_LIFETIME (60 s). The action call
+timeout is therefore kept well below the lock lifetime, so two turns of one conversation can never
+run at once because the first one outlived its lock.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import List
+
+import rasa.core.actions.action as rasa_actions
+import rasa.core.actions.forms as rasa_forms
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.exceptions import RasaException
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE_RESPONSE = "utter_action_unavailable"
+DEFAULT_ACTION_TIMEOUT_SECONDS = 15.0
+
+
+def action_timeout_seconds() -> float:
+    return float(os.environ.get("ACTION_SERVER_TIMEOUT") or DEFAULT_ACTION_TIMEOUT_SECONDS)
+
+
+def lock_lifetime_seconds() -> float:
+    return float(os.environ.get("TICKET_LOCK_LIFETIME") or 60)
+
+
+class RemoteActionWithFallback(RemoteAction):
+    """A custom action call that answers the person even when the action server cannot."""
+
+    async def run(self, output_channel, nlg, tracker, domain) -> List:
+        try:
+            return await super().run(output_channel, nlg, tracker, domain)
+        except ActionExecutionRejection:
+            raise  # a form's validation said no: Rasa's normal flow, not a failure
+        except (RasaException, asyncio.TimeoutError) as error:
+            # The error names the action and the server, never the conversation's content.
+            logger.error("Custom action %s failed: %s", self.name(), type(error).__name__)
+            message = await nlg.generate(UNAVAILABLE_RESPONSE, tracker, output_channel.name())
+            if not message or _already_said_this_turn(tracker, message.get("text")):
+                return []  # e.g. a form's validation and its search both failed: say it once
+            return [create_bot_utterance(message)]
+
+
+def _already_said_this_turn(tracker, text) -> bool:
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, BotUttered) and event.text == text:
+            return True
+    return False
+
+
+def install() -> None:
+    timeout = action_timeout_seconds()
+    if timeout >= lock_lifetime_seconds():
+        raise SystemExit(
+            f"ACTION_SERVER_TIMEOUT ({timeout:g} s) must be shorter than TICKET_LOCK_LIFETIME "
+            f"({lock_lifetime_seconds():g} s), or two turns of a conversation could overlap.")
+    # Rasa reads both names at call time from these modules, so replacing them here changes
+    # every custom action call: predicted actions, form validations and slot mappings.
+    rasa_actions.RemoteAction = RemoteActionWithFallback
+    rasa_forms.RemoteAction = RemoteActionWithFallback
+    rasa_actions.DEFAULT_REQUEST_TIMEOUT = timeout

@@ -1,0 +1,177 @@
+"""The production topology for tests: `make run-production`'s processes on their own PostgreSQL
+and Redis, so that the tests can stop and restart each of them.
+
+PostgreSQL and Redis are private instances (a fresh cluster from the machine's PostgreSQL
+binaries, a redis-server without persistence) on free loopback ports: restarting them cannot
+disturb anything else on the machine.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List
+
+import psycopg2
+
+from careerbot.production import commands, plan, production_env
+from tests.support.servers import ServerProcess, _spawn, base_env, free_port, import_directory
+
+
+def _postgres_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        raise RuntimeError("PostgreSQL's server binaries are missing: apt-get install postgresql")
+    return found[-1]
+
+
+def _as_postgres_user(command: List[str]) -> List[str]:
+    # initdb and the server refuse to run as root; CI runs as root.
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+class PrivatePostgres:
+    def __init__(self) -> None:
+        # Its own directory under /tmp: pytest's are private to root, the server runs as postgres.
+        self.root = root = Path(tempfile.mkdtemp(prefix="careerbot-postgres-"))
+        self.data = root / "pgdata"
+        self.port = free_port()
+        if os.geteuid() == 0:
+            shutil.chown(root, "postgres", "postgres")
+        subprocess.run(_as_postgres_user([_postgres_bin("initdb"), "-D", str(self.data), "-A",
+                                          "trust", "-U", "postgres", "--no-sync"]),
+                       check=True, capture_output=True)
+        self.start()
+
+    # Trust authentication ignores it; it is there to show that no password is written out.
+    PASSWORD = "pg-secret-" + os.urandom(4).hex()
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres:{self.PASSWORD}@127.0.0.1:{self.port}/postgres"
+
+    def _pg_ctl(self, *args: str) -> None:
+        subprocess.run(_as_postgres_user([_postgres_bin("pg_ctl"), "-D", str(self.data), "-w",
+                                          "-l", str(self.root / "postgres.log"), *args]),
+                       check=True, capture_output=True)
+
+    def start(self) -> None:
+        self._pg_ctl("-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1", "start")
+
+    def restart(self) -> None:
+        self._pg_ctl("-m", "fast", "restart")
+
+    def stop(self) -> None:
+        self._pg_ctl("-m", "fast", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def query(self, sql: str, *params) -> list:
+        with psycopg2.connect(self.url) as connection, connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+
+class PrivateRedis:
+    PASSWORD = "redis-secret-" + os.urandom(4).hex()
+
+    def __init__(self, root: Path) -> None:
+        self.port = free_port()
+        self.log = root / "redis.log"
+        self.process = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://:{self.PASSWORD}@127.0.0.1:{self.port}/1"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--logfile", str(self.log), "--requirepass", self.PASSWORD])
+        deadline = time.monotonic() + 10
+        while subprocess.run(["redis-cli", "-p", str(self.port), "--no-auth-warning", "-a",
+                              self.PASSWORD, "ping"],
+                             capture_output=True).stdout.strip() != b"PONG":
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@dataclass
+class Production:
+    """The running topology; `servers` by the names careerbot.production gives them."""
+
+    postgres: PrivatePostgres
+    redis: PrivateRedis
+    servers: Dict[str, ServerProcess]
+    commands: Dict[str, List[str]]
+    env: Dict[str, str]
+    log_dir: Path
+    public_url: str
+    rasa_urls: List[str] = field(default_factory=list)
+
+    def restart(self, name: str, ready_path: str = "/") -> None:
+        self.servers[name].stop()
+        self.start(name, ready_path)
+
+    def start(self, name: str, ready_path: str = "/") -> None:
+        old = self.servers[name]
+        server = _spawn(name, self.commands[name], self.env, self.log_dir, old.url)
+        self.servers[name] = server
+        server.wait_until_up(ready_path, timeout=240)
+
+    def stop(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+        self.redis.stop()
+        self.postgres.stop()
+
+    def user_messages(self, sender_prefix: str) -> List[tuple]:
+        """(sender_id, text) of every stored user message of these conversations, in order."""
+        rows = self.postgres.query(
+            "SELECT sender_id, data::json->>'text' FROM events "
+            "WHERE type_name = 'user' AND sender_id LIKE %s ORDER BY id", sender_prefix + "%")
+        return [tuple(row) for row in rows]
+
+
+def start_production(work_dir: Path, instances: int = 2) -> Production:
+    postgres = PrivatePostgres()
+    redis = PrivateRedis(work_dir)
+    env = base_env(work_dir / "var", {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url,
+                                      "RASA_INSTANCES": str(instances), "ACTION_SERVERS": "2"})
+    import_directory(env)
+    topology = plan(env, public_port=free_port())
+    env = production_env(env, topology)
+    topology_commands = commands(env, topology)
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in zip(
+        [n for n in topology_commands if n.startswith("Rasa")], topology.rasa_ports)}
+    urls.update({f"action server {i + 1}": f"http://127.0.0.1:{port}"
+                 for i, port in enumerate(topology.action_ports)})
+    urls["web app"] = f"http://127.0.0.1:{topology.web_port}"
+    urls["nginx"] = f"http://127.0.0.1:{topology.public_port}"
+    log_dir = work_dir / "logs"
+    servers: Dict[str, ServerProcess] = {}
+    try:
+        for name, command in topology_commands.items():
+            servers[name] = _spawn(name, command, env, log_dir, urls[name])
+        for name, server in servers.items():
+            server.wait_until_up("/health" if name.startswith("action") else "/", timeout=300)
+    except Exception:
+        for server in servers.values():
+            server.stop()
+        redis.stop()
+        postgres.stop()
+        raise
+    return Production(postgres, redis, servers, topology_commands, env, log_dir,
+                      urls["nginx"], [urls[n] for n in urls if n.startswith("Rasa")])

@@ -1,0 +1,41 @@
+"""The atomic Redis lock store against the real Redis on 127.0.0.1:6379."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from rasa.core.lock_store import LockError
+from rasa.utils.endpoints import EndpointConfig
+
+from serving.lock_store import AtomicRedisLockStore
+from tests.support.lock_race import tickets_issued_concurrently
+from tests.support.servers import free_port
+
+
+def atomic_store(prefix: str, port: int = 6379) -> AtomicRedisLockStore:
+    return AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", port=port, db=1, key_prefix=prefix))
+
+
+def test_tickets_stay_unique_and_in_order_when_instances_ask_at_the_same_moment():
+    issued = tickets_issued_concurrently(atomic_store, instances=8, tickets_each=50)
+    assert sorted(issued) == list(range(400))  # no ticket given twice, none skipped
+
+
+def test_turns_of_one_conversation_are_served_one_after_another():
+    first, second = atomic_store("turns"), atomic_store("turns")
+    conversation = uuid.uuid4().hex
+    ticket_a = first.issue_ticket(conversation)
+    ticket_b = second.issue_ticket(conversation)
+    assert not second.get_lock(conversation).is_locked(ticket_a)
+    assert second.get_lock(conversation).is_locked(ticket_b)  # waits for the first turn
+    first.cleanup(conversation, ticket_a)
+    assert not second.get_lock(conversation).is_locked(ticket_b)
+    second.cleanup(conversation, ticket_b)
+    assert second.get_lock(conversation) is None  # nothing left behind in Redis
+
+
+def test_unreachable_redis_refuses_the_ticket_with_a_lock_error():
+    store = atomic_store("down", port=free_port())  # nothing listens there
+    with pytest.raises(LockError, match="lock store is unavailable"):
+        store.issue_ticket("someone")
+    store.cleanup("someone", 0)  # after a turn: logged, not raised (the turn was already saved)
