@@ -1,8 +1,10 @@
 """Throughput: many conversations at once over the REST channel, with an asyncio + aiohttp load
-generator, against the default set-up (SQLite tracker store) and PostgreSQL.
+generator, against the default set-up (SQLite tracker store), PostgreSQL, and the production
+profile (two Rasa instances with two Sanic workers each behind nginx, PostgreSQL, Redis lock
+store, two action servers: `make run-production`).
 
     .venv/bin/python bench/bench_throughput.py [--levels 10,50,100] [--messages 20]
-        [--time-limit 45] [--backends sqlite,postgresql]
+        [--time-limit 45] [--backends sqlite,postgresql,production]
 
 Each simulated person sends its messages one after the other, waiting for each reply, with no
 think time (the worst case for the server). A level stops at its time limit; unfinished
@@ -14,18 +16,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    CONTENT_QUESTION, GREETING, REFERRAL_REQUEST, postgres_database, running_assistant,
-    sender_ids, summarize_ms, write_results,
+    CONTENT_QUESTION, GREETING, REFERRAL_REQUEST, peak_rss_mb, postgres_database,
+    running_assistant, sender_ids, summarize_ms, write_results,
 )
+from tests.support.production import start_production  # noqa: E402
 
 SCRIPT = [GREETING, CONTENT_QUESTION, "tell me more", REFERRAL_REQUEST, "thank you"]
 TARGET = {"conversations": 50, "messages_per_second": 100, "p95_ms": 500, "errors": 0}
@@ -67,11 +74,28 @@ async def run_level(url: str, conversations: int, messages: int, time_limit: flo
             "latency": summarize_ms(timings), "error_samples": errors[:5]}
 
 
-def bench_backend(name: str, extra_env: dict, levels, messages: int, time_limit: float) -> dict:
+@contextlib.contextmanager
+def single_server(extra_env: dict, memory: dict) -> Iterator[str]:
+    with running_assistant(extra_env, memory=memory) as assistant:
+        yield f"{assistant.url}/webhooks/rest/webhook"
+
+
+@contextlib.contextmanager
+def production_profile(memory: dict) -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="careerbot-bench-") as work:
+        running = start_production(Path(work), instances=2, workers=2)
+        try:
+            yield f"{running.public_url}/webhooks/rest/webhook"
+        finally:
+            memory.update({f"{name} peak_rss_mb": peak_rss_mb(server.process.pid)
+                           for name, server in running.servers.items() if name != "nginx"})
+            running.stop()
+
+
+def bench_backend(name: str, server, levels, messages: int, time_limit: float) -> dict:
     memory: dict = {}
     results = []
-    with running_assistant(extra_env, memory=memory) as assistant:
-        url = f"{assistant.url}/webhooks/rest/webhook"
+    with server(memory) as url:
         senders = sender_ids(f"load-{name}")
         asyncio.run(run_level(url, 5, len(SCRIPT), time_limit, senders))  # warm-up
         for level in levels:
@@ -89,21 +113,27 @@ def main() -> None:
     parser.add_argument("--levels", default="10,50,100")
     parser.add_argument("--messages", type=int, default=20, help="messages per conversation")
     parser.add_argument("--time-limit", type=float, default=45, help="seconds per level")
-    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--backends", default="sqlite,postgresql,production")
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",")]
     backends = {}
     for backend in args.backends.split(","):
         if backend == "postgresql":
-            with postgres_database() as url:
-                backends[backend] = bench_backend(backend, {"DATABASE_URL": url}, levels, args.messages,
+            with postgres_database() as database_url:
+                server = functools.partial(single_server, {"DATABASE_URL": database_url})
+                backends[backend] = bench_backend(backend, server, levels, args.messages,
                                                   args.time_limit)
+        elif backend == "production":
+            backends[backend] = bench_backend(backend, production_profile, levels, args.messages,
+                                              args.time_limit)
         else:
-            backends[backend] = bench_backend(backend, {}, levels, args.messages, args.time_limit)
+            server = functools.partial(single_server, {})
+            backends[backend] = bench_backend(backend, server, levels, args.messages, args.time_limit)
     write_results("throughput", {
         "method": f"asyncio + aiohttp, N concurrent conversations of {args.messages} messages each "
                   f"(cycling {SCRIPT}), no think time, {args.time_limit:g} s limit per level, "
-                  "fresh sender ids; in-memory lock store (the default)",
+                  "fresh sender ids; sqlite/postgresql: one Rasa server with the in-memory lock "
+                  "store (the default); production: make run-production's topology",
         "target": TARGET, "backends": backends})
 
 

@@ -25,7 +25,8 @@ from bench.common import PROJECT_ROOT, RESULTS_DIR  # noqa: E402
 
 REPORT = RESULTS_DIR / "REPORT.md"
 NLU_FROM_MAKE_TEST = PROJECT_ROOT / "results" / "nlu-quality.json"
-BENCHMARKS = ["nlu", "latency", "profile", "throughput", "growth", "startup", "directory", "staff"]
+BENCHMARKS = ["nlu", "latency", "profile", "throughput", "growth", "startup", "directory", "staff",
+              "lock_store"]
 
 
 def load(name: str) -> Optional[dict]:
@@ -299,7 +300,8 @@ def resources(table: Table, out: List[str]) -> None:
         if other and other.get("server_memory"):
             peaks[name] = (other["server_memory"]["rasa_server_peak_rss_mb"], other["server_memory"]["action_server_peak_rss_mb"])
     for backend, result in (load("throughput") or {}).get("backends", {}).items():
-        if result.get("server_memory"):
+        # (The production profile's processes are listed by name in throughput.json instead.)
+        if result.get("server_memory", {}).get("rasa_server_peak_rss_mb"):
             peaks[f"throughput ({backend})"] = (result["server_memory"]["rasa_server_peak_rss_mb"],
                                                 result["server_memory"]["action_server_peak_rss_mb"])
     worst = max(rasa for rasa, _ in peaks.values())
@@ -370,6 +372,23 @@ def directory_and_staff(table: Table, out: List[str]) -> None:
         out.append("Staff list: missing (bench/bench_staff.py has not written bench/results/staff.json).\n")
 
 
+def lock_store(table: Table, out: List[str]) -> None:
+    data = load("lock_store")
+    out.append("## 7. Conversation lock store (several Rasa instances)\n")
+    if not data:
+        out.append("Missing: bench/bench_lock_store.py has not run.\n")
+        return
+    out.append(f"Method: {data['method']}. A ticket given out twice lets two turns of one "
+               "conversation run at once.\n")
+    out.append("| lock store | tickets | duplicate tickets | tickets/s |\n|---|---|---|---|")
+    for name, figures in data["stores"].items():
+        out.append(f"| {name} | {figures['tickets']} | {figures['duplicate_tickets']} | "
+                   f"{figures['tickets_per_second']} |")
+    ours = data["stores"]["AtomicRedisLockStore"]["duplicate_tickets"]
+    table.add("duplicate lock tickets (AtomicRedisLockStore)", ours, "0", ours == 0)
+    out.append("")
+
+
 def dated(name: str) -> str:
     data = load(name)
     if data is None:
@@ -390,6 +409,7 @@ def main() -> None:
     growth(table, sections)
     resources(table, sections)
     directory_and_staff(table, sections)
+    lock_store(table, sections)
     machine = next((d["machine"] for d in map(load, BENCHMARKS) if d and isinstance(d.get("machine"), dict)), {})
     when = {name: dated(name) for name in BENCHMARKS}
     header = [

@@ -32,6 +32,7 @@ BENCHMARKS = [
     ("startup", ["bench/bench_startup.py"], 1080, False),
     ("directory", ["bench/bench_directory.py"], 420, True),
     ("staff", ["bench/bench_staff.py"], 900, False),
+    ("lock_store", ["bench/bench_lock_store.py"], 120, False),
 ]
 
 

@@ -22,7 +22,7 @@ def assistant(tmp_path_factory) -> Assistant:
 @pytest.fixture(scope="session")
 def production(tmp_path_factory) -> Production:
     """`make run-production`'s topology on its own PostgreSQL and Redis (tests may restart them)."""
-    running = start_production(tmp_path_factory.mktemp("production"))
+    running = start_production(tmp_path_factory.mktemp("production"), instances=2, workers=2)
     yield running
     running.stop()
 

@@ -145,11 +145,13 @@ class Production:
         return [tuple(row) for row in rows]
 
 
-def start_production(work_dir: Path, instances: int = 2) -> Production:
+def start_production(work_dir: Path, instances: int = 2, workers: int = 1) -> Production:
+    work_dir.mkdir(parents=True, exist_ok=True)
     postgres = PrivatePostgres()
     redis = PrivateRedis(work_dir)
     env = base_env(work_dir / "var", {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url,
-                                      "RASA_INSTANCES": str(instances), "ACTION_SERVERS": "2"})
+                                      "RASA_INSTANCES": str(instances), "RASA_WORKERS": str(workers),
+                                      "ACTION_SERVERS": "2"})
     import_directory(env)
     topology = plan(env, public_port=free_port())
     env = production_env(env, topology)
