@@ -307,17 +307,29 @@ class PostgresStore(DirectoryStore):
             if self._pool is None:
                 # Up to one connection per thread searching at the same moment.
                 self._pool = ThreadedConnectionPool(1, 16, self.url)
-        connection = self._pool.getconn()
+            pool = self._pool  # the connection goes back to the pool it came from
+        connection = pool.getconn()
         try:
             connection.autocommit = True  # one statement, one snapshot; no idle transactions
             yield connection
         except Exception:
-            self._pool.putconn(connection, close=True)
+            if not pool.closed:
+                pool.putconn(connection, close=True)
             raise
         else:
-            self._pool.putconn(connection)
+            if not pool.closed:
+                pool.putconn(connection)
 
     def _query(self, sql, params):
+        try:
+            return self._query_once(sql, params)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            # After a database restart every pooled connection is dead: drop them all and ask
+            # once more on a new one (a read, so asking again is harmless).
+            self._discard_pool()
+            return self._query_once(sql, params)
+
+    def _query_once(self, sql, params):
         with self._pooled() as connection, connection.cursor() as cursor:
             try:
                 cursor.execute(sql, params)
@@ -325,6 +337,12 @@ class PostgresStore(DirectoryStore):
                 raise DirectoryNotLoaded(f"No directory in schema {self.schema}; "
                                          "import one first") from None
             return cursor.fetchall()
+
+    def _discard_pool(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.closeall()
 
     def _lock_order(self, schema: str) -> List[str]:
         """Every table of a directory schema, in the order readers touch them.
@@ -378,10 +396,7 @@ class PostgresStore(DirectoryStore):
             connection.close()
 
     def close(self) -> None:
-        with self._pool_lock:
-            if self._pool is not None:
-                self._pool.closeall()
-                self._pool = None
+        self._discard_pool()
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

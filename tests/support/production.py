@@ -121,6 +121,9 @@ class Production:
     public_url: str
     rasa_urls: List[str] = field(default_factory=list)
 
+    def servers_named(self, prefix: str) -> List[str]:
+        return [name for name in self.servers if name.startswith(prefix)]
+
     def restart(self, name: str, ready_path: str = "/") -> None:
         self.servers[name].stop()
         self.start(name, ready_path)
