@@ -22,6 +22,7 @@ from careerbot.runtime import (action_server_command, rasa_server_command, serve
 from careerbot.settings import PROJECT_ROOT
 
 MODEL_DIR = PROJECT_ROOT / "models"
+BIN = Path(sys.executable).parent  # the venv's scripts (rasa, py-spy), for the benchmarks
 
 
 def free_port() -> int:
