@@ -13,26 +13,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rasa.core.lock_store import RedisLockStore  # noqa: E402
-from rasa.utils.endpoints import EndpointConfig  # noqa: E402
-
 from bench.common import write_results  # noqa: E402
-from serving.lock_store import AtomicRedisLockStore  # noqa: E402
-from tests.support.lock_race import tickets_issued_concurrently  # noqa: E402
+from tests.support.lock_race import atomic_store, rasa_store, tickets_issued_concurrently  # noqa: E402
 
 ROUNDS = 5
 
 
-def race(store_class) -> dict:
-    def make(prefix):
-        if store_class is AtomicRedisLockStore:
-            return AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", port=6379, db=1,
-                                                       key_prefix=prefix))
-        return RedisLockStore(host="127.0.0.1", port=6379, db=1, key_prefix=prefix)
-
+def race(make_store) -> dict:
     duplicates, issued_total, started = 0, 0, time.perf_counter()
     for _ in range(ROUNDS):
-        issued = tickets_issued_concurrently(make, instances=8, tickets_each=50)
+        issued = tickets_issued_concurrently(make_store, instances=8, tickets_each=50)
         issued_total += len(issued)
         duplicates += sum(count - 1 for count in Counter(issued).values() if count > 1)
     seconds = time.perf_counter() - started
@@ -41,8 +31,8 @@ def race(store_class) -> dict:
 
 
 def main() -> None:
-    figures = {"rasa RedisLockStore": race(RedisLockStore),
-               "AtomicRedisLockStore": race(AtomicRedisLockStore)}
+    figures = {"rasa RedisLockStore": race(rasa_store),
+               "AtomicRedisLockStore": race(atomic_store)}
     for name, result in figures.items():
         print(f"{name:22s} {result['duplicate_tickets']:5d} duplicate tickets of "
               f"{result['tickets']}, {result['tickets_per_second']} tickets/s")

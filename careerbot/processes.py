@@ -5,6 +5,7 @@ the others are stopped too, so nothing is left running in the background.
 """
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +14,13 @@ import urllib.request
 from typing import Dict, List, Mapping
 
 from careerbot.settings import PROJECT_ROOT
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def start_all(commands: Mapping[str, List[str]], env: Mapping[str, str]) -> Dict[str, subprocess.Popen]:

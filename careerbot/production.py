@@ -15,13 +15,12 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Tuple
 
-from careerbot.processes import start_all, stop_all, supervise, wait_until_up
+from careerbot.processes import free_port, start_all, stop_all, supervise, wait_until_up
 from careerbot.runtime import (MAX_REQUEST_BYTES, action_server_command, build_credentials,
                                enabled_channels, rasa_server_command, server_env,
                                write_runtime_config)
@@ -37,12 +36,6 @@ DEFAULT_WORKERS = 1
 
 class ProductionConfigError(ValueError):
     """The environment does not describe a production deployment."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -129,30 +122,53 @@ def production_env(env: Mapping[str, str], topology: Topology) -> Dict[str, str]
         SANIC_WORKERS=str(topology.workers_per_instance)))
 
 
-def rasa_instance_command(env: Mapping[str, str], run_dir: Path, port: int,
+def rasa_instance_command(env: Mapping[str, str], config: Tuple[Path, Path], port: int,
                           interface: str = "127.0.0.1") -> List[str]:
-    """One Rasa instance of the topology; `env` is production_env's."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    endpoints, credentials = write_runtime_config(run_dir, env)
+    """One Rasa instance of the topology; `env` is production_env's, `config` the endpoints and
+    credentials files write_runtime_config wrote for it."""
+    endpoints, credentials = config
     return rasa_server_command(sys.executable, port, endpoints, credentials, env,
                                cors_origins=env["WIDGET_ALLOWED_ORIGINS"].split(","),
                                interface=interface)
 
 
+@dataclass(frozen=True)
+class Process:
+    kind: str  # "actions", "rasa", "web" or "nginx"
+    port: int
+    ready_path: str  # answers HTTP once the process serves
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def processes(topology: Topology) -> Dict[str, Process]:
+    """Every process of the topology, by the name it is reported under."""
+    result = {f"action server {i + 1}": Process("actions", port, "/health")
+              for i, port in enumerate(topology.action_ports)}
+    result.update({f"Rasa instance {i + 1}": Process("rasa", port, "/")
+                   for i, port in enumerate(topology.rasa_ports)})
+    result["web app"] = Process("web", topology.web_port, "/")
+    result["nginx"] = Process("nginx", topology.public_port, "/")
+    return result
+
+
 def commands(env: Mapping[str, str], topology: Topology) -> Dict[str, List[str]]:
-    """Every process of the topology by name; `env` is production_env's."""
-    topology.run_dir.mkdir(parents=True, exist_ok=True)
+    """The command of each of `processes(topology)`; `env` is production_env's."""
+    config = write_runtime_config(topology.run_dir, env)  # one for all the instances
     nginx_conf = topology.run_dir / "nginx.conf"
     nginx_conf.write_text(nginx_config(topology), encoding="utf-8")
     python = sys.executable
-    result = {f"action server {i + 1}": action_server_command(python, port)
-              for i, port in enumerate(topology.action_ports)}
-    result.update({f"Rasa instance {i + 1}": rasa_instance_command(env, topology.run_dir, port)
-                   for i, port in enumerate(topology.rasa_ports)})
-    result["web app"] = [python, "-m", "careerbot.web", "--port", str(topology.web_port)]
-    result["nginx"] = [NGINX_BINARY, "-c", str(nginx_conf),
-                       "-e", str(topology.run_dir / "nginx-error.log")]
-    return result
+    command_for = {
+        "actions": lambda port: action_server_command(python, port),
+        "rasa": lambda port: rasa_instance_command(env, config, port),
+        "web": lambda port: [python, "-m", "careerbot.web", "--port", str(port)],
+        "nginx": lambda _: [NGINX_BINARY, "-c", str(nginx_conf),
+                            "-e", str(topology.run_dir / "nginx-error.log")],
+    }
+    return {name: command_for[process.kind](process.port)
+            for name, process in processes(topology).items()}
 
 
 def run_topology() -> int:
@@ -162,11 +178,12 @@ def run_topology() -> int:
         print(error, file=sys.stderr)
         return 2
     env = production_env(os.environ, topology)
-    processes = start_all(commands(env, topology), env)
+    running = start_all(commands(env, topology), env)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        for name, port in zip([n for n in processes if n.startswith("Rasa")], topology.rasa_ports):
-            if not wait_until_up(f"http://127.0.0.1:{port}/", processes[name], 300):
+        for name, process in processes(topology).items():
+            if process.kind == "rasa" and not wait_until_up(process.url + process.ready_path,
+                                                             running[name], 300):
                 print(f"{name} did not start; see the messages above.", file=sys.stderr)
                 return 1
         channels = ", ".join(enabled_channels(build_credentials(env)))
@@ -175,11 +192,11 @@ def run_topology() -> int:
               f"  Rasa instances:  {len(topology.rasa_ports)} x {topology.workers_per_instance} "
               f"worker(s); action servers: {len(topology.action_ports)}\n"
               f"  Channels on:     {channels}\n  Press Ctrl-C to stop.\n", flush=True)
-        return supervise(processes)
+        return supervise(running)
     except KeyboardInterrupt:
         return 0
     finally:
-        stop_all(processes)
+        stop_all(running)
 
 
 def main() -> int:
@@ -198,8 +215,8 @@ def main() -> int:
         return 0
     if args.command == "rasa-instance":
         # The container's environment is already production_env's (docker-compose.yml).
-        command = rasa_instance_command(os.environ, data_dir() / "production", args.port,
-                                        args.interface)
+        config = write_runtime_config(data_dir() / "production", os.environ)
+        command = rasa_instance_command(os.environ, config, args.port, args.interface)
         os.execv(command[0], command)
     return run_topology()
 

@@ -251,6 +251,8 @@ class SlackInput(RasaSlackInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         slack_webhook = Blueprint("slack_webhook", __name__)
+        # Turns run in the background, where nobody else would see a failure: the person is told.
+        on_new_message = reporting_failures(on_new_message)
 
         @slack_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -353,8 +355,7 @@ class SlackInput(RasaSlackInput):
                 agent_for_retry_check, message):
             logger.info("Slack retried an event already in the conversation; not handled again.")
             return
-        # A background task: nobody else would see a failure, so the person is told.
-        await reporting_failures(on_new_message)(message)
+        await on_new_message(message)
 
     @staticmethod
     async def _already_in_conversation(agent: Any, message: UserMessage) -> bool:

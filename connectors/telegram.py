@@ -220,6 +220,7 @@ class TelegramInput(RasaTelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("telegram_webhook", __name__)
+        on_new_message = reporting_failures(on_new_message)
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -308,6 +309,5 @@ class TelegramInput(RasaTelegramInput):
 
     async def _to_rasa(self, text: Text, chat_id: Any,
                        on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        await reporting_failures(on_new_message)(
-            UserMessage(clean_message_text(text), self.output, str(chat_id),
-                        input_channel=self.name()))
+        await on_new_message(UserMessage(clean_message_text(text), self.output, str(chat_id),
+                                         input_channel=self.name()))

@@ -24,13 +24,12 @@ from hypothesis import strategies as st
 from careerbot.settings import PROJECT_ROOT
 from tests.fakes.slack_api import FakeSlackWebApi, signed_headers
 from tests.fakes.telegram_api import FakeTelegramBotApi, delivery_headers
+from tests.support.channels import BOT_TOKEN, SLACK_TOKEN, channels_env
 from tests.support.servers import free_port, start_assistant
 from tests.support.staff import console_env, create_staff, signed_in, start_staff_web_app
 
 CASES = 1000
-BOT_TOKEN = "123456789:TEST-fake-telegram-bot-token"
 TELEGRAM_SECRET = "fuzz-secret_" + uuid.uuid4().hex
-SLACK_TOKEN = "xoxb-test-fake-slack-token"
 SLACK_SECRET = "slack-fuzz-signing-secret"
 ORIGIN = "http://localhost:8080"  # one of the default WIDGET_ALLOWED_ORIGINS
 CASES_TRIED: dict = {}
@@ -65,13 +64,8 @@ def services(tmp_path_factory):
     slack_api = FakeSlackWebApi(SLACK_TOKEN, port=free_port())
     bot_api.start()
     slack_api.start()
-    assistant = start_assistant(tmp_path_factory.mktemp("bad-input"), extra_env={
-        "TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
-        "TELEGRAM_BOT_NAME": "FuzzBot", "TELEGRAM_API_BASE_URL": bot_api.base_url,
-        "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/webhooks/telegram/webhook",
-        "SLACK_BOT_TOKEN": SLACK_TOKEN, "SLACK_SIGNING_SECRET": SLACK_SECRET,
-        "SLACK_API_BASE_URL": slack_api.base_url,
-    })
+    assistant = start_assistant(tmp_path_factory.mktemp("bad-input"), extra_env=channels_env(
+        bot_api, slack_api, TELEGRAM_SECRET, SLACK_SECRET))
     yield assistant
     assistant.rasa.stop()
     assistant.actions.stop()

@@ -23,13 +23,11 @@ from connectors.telegram import TelegramBotApi, TelegramInput, TelegramOutput
 from tests.fakes.http_fake import UnreachableService, deliver
 from tests.fakes.slack_api import FakeSlackWebApi, signed_headers
 from tests.fakes.telegram_api import FakeTelegramBotApi, delivery_headers
+from tests.support.channels import BOT_NAME, BOT_TOKEN, SLACK_TOKEN, channels_env
 from tests.support.servers import Assistant, free_port, start_assistant
 
 SAMPLES = PROJECT_ROOT.parent / "shared" / "samples"
-BOT_TOKEN = "123456789:TEST-fake-telegram-bot-token"
 SECRET_TOKEN = "test-secret_" + uuid.uuid4().hex
-BOT_NAME = "CareerTestBot"
-SLACK_TOKEN = "xoxb-test-fake-slack-token"
 SLACK_SECRET = "slack-test-signing-secret-" + uuid.uuid4().hex
 PERSON = 1111111  # the chat and user id in Telegram's samples
 
@@ -53,13 +51,8 @@ def services(tmp_path_factory):
     slack_api = FakeSlackWebApi(SLACK_TOKEN, port=free_port())
     telegram_down, slack_down = UnreachableService(bot_api.port), UnreachableService(slack_api.port)
     try:
-        assistant = start_assistant(tmp_path_factory.mktemp("telegram"), extra_env={
-            "TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_SECRET_TOKEN": SECRET_TOKEN,
-            "TELEGRAM_BOT_NAME": BOT_NAME, "TELEGRAM_API_BASE_URL": bot_api.base_url,
-            "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/webhooks/telegram/webhook",
-            "SLACK_BOT_TOKEN": SLACK_TOKEN, "SLACK_SIGNING_SECRET": SLACK_SECRET,
-            "SLACK_API_BASE_URL": slack_api.base_url,
-        })
+        assistant = start_assistant(tmp_path_factory.mktemp("telegram"), extra_env=channels_env(
+            bot_api, slack_api, SECRET_TOKEN, SLACK_SECRET))
     finally:
         telegram_down.close()
         slack_down.close()

@@ -5,15 +5,9 @@ import uuid
 
 import pytest
 from rasa.core.lock_store import LockError
-from rasa.utils.endpoints import EndpointConfig
 
-from serving.lock_store import AtomicRedisLockStore
-from tests.support.lock_race import tickets_issued_concurrently
+from tests.support.lock_race import atomic_store, tickets_issued_concurrently
 from tests.support.servers import free_port
-
-
-def atomic_store(prefix: str, port: int = 6379) -> AtomicRedisLockStore:
-    return AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", port=port, db=1, key_prefix=prefix))
 
 
 def test_tickets_stay_unique_and_in_order_when_instances_ask_at_the_same_moment():

@@ -84,7 +84,7 @@ def test_action_server_down_tells_the_person_then_recovers(production):
     sender = "actions-" + uuid.uuid4().hex[:8]
     with ConversationLoad(production.public_url, "load-actions-") as load:
         time.sleep(2)
-        for name in production.servers_named("action server"):
+        for name in production.names("actions"):
             production.servers[name].stop()
         status, replies = send_message(production.public_url, sender, "find a job center near 62704")
         assert status == 200
@@ -92,8 +92,8 @@ def test_action_server_down_tells_the_person_then_recovers(production):
         assert "217-555-0100" in texts(replies)  # the office's phone, from office.yml
         status, replies = send_message(production.public_url, sender, "what is a career")
         assert "nurse practitioner" in texts(replies)  # the conversation goes on
-        for name in production.servers_named("action server"):
-            production.start(name, ready_path="/health")
+        for name in production.names("actions"):
+            production.start(name)
         status, replies = send_message(production.public_url, sender, "find a job center near 62704")
         assert "Sample Prairie Workforce Center" in texts(replies)
         assert UNAVAILABLE not in texts(replies)
@@ -111,7 +111,7 @@ def test_postgres_restart_under_load_loses_no_turn(production):
     assert_nothing_lost(production, load, "PostgreSQL restarted")
     # The directory lives in PostgreSQL too: each action server's first search after the restart
     # finds its pooled connections dead, and must still answer.
-    for attempt in range(len(production.servers_named("action server"))):
+    for attempt in range(len(production.names("actions"))):
         status, replies = send_message(production.public_url, f"directory-after-restart-{attempt}",
                                        "find a job center near 62704")
         assert "Sample Prairie Workforce Center" in texts(replies), texts(replies)

@@ -5,7 +5,20 @@ import threading
 import uuid
 from typing import Callable, List
 
-from rasa.core.lock_store import LockStore
+from rasa.core.lock_store import LockStore, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+from serving.lock_store import AtomicRedisLockStore
+
+
+def atomic_store(prefix: str, port: int = 6379) -> AtomicRedisLockStore:
+    """Our lock store on the local Redis, as endpoints.yml configures it."""
+    return AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", port=port, db=1, key_prefix=prefix))
+
+
+def rasa_store(prefix: str) -> RedisLockStore:
+    """Rasa's own Redis lock store on the local Redis, for comparison."""
+    return RedisLockStore(host="127.0.0.1", port=6379, db=1, key_prefix=prefix)
 
 
 def tickets_issued_concurrently(make_store: Callable[[str], LockStore], instances: int = 8,

@@ -20,8 +20,9 @@ from typing import Dict, List
 
 import psycopg2
 
-from careerbot.production import commands, plan, production_env
-from tests.support.servers import ServerProcess, _spawn, base_env, free_port, import_directory
+from careerbot.production import Process, commands, plan, processes, production_env
+from tests.support.servers import (ServerProcess, base_env, free_port, import_directory,
+                                  spawn_server)
 
 
 def _postgres_bin(name: str) -> str:
@@ -115,24 +116,26 @@ class Production:
     postgres: PrivatePostgres
     redis: PrivateRedis
     servers: Dict[str, ServerProcess]
+    processes: Dict[str, Process]
     commands: Dict[str, List[str]]
     env: Dict[str, str]
     log_dir: Path
     public_url: str
     rasa_urls: List[str] = field(default_factory=list)
 
-    def servers_named(self, prefix: str) -> List[str]:
-        return [name for name in self.servers if name.startswith(prefix)]
+    def names(self, kind: str) -> List[str]:
+        """The processes of one kind ("actions", "rasa", "web", "nginx")."""
+        return [name for name, process in self.processes.items() if process.kind == kind]
 
-    def restart(self, name: str, ready_path: str = "/") -> None:
+    def restart(self, name: str) -> None:
         self.servers[name].stop()
-        self.start(name, ready_path)
+        self.start(name)
 
-    def start(self, name: str, ready_path: str = "/") -> None:
-        old = self.servers[name]
-        server = _spawn(name, self.commands[name], self.env, self.log_dir, old.url)
+    def start(self, name: str) -> None:
+        process = self.processes[name]
+        server = spawn_server(name, self.commands[name], self.env, self.log_dir, process.url)
         self.servers[name] = server
-        server.wait_until_up(ready_path, timeout=240)
+        server.wait_until_up(process.ready_path, timeout=240)
 
     def stop(self) -> None:
         for server in self.servers.values():
@@ -159,24 +162,20 @@ def start_production(work_dir: Path, instances: int = 2, workers: int = 1) -> Pr
     topology = plan(env, public_port=free_port())
     env = production_env(env, topology)
     topology_commands = commands(env, topology)
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in zip(
-        [n for n in topology_commands if n.startswith("Rasa")], topology.rasa_ports)}
-    urls.update({f"action server {i + 1}": f"http://127.0.0.1:{port}"
-                 for i, port in enumerate(topology.action_ports)})
-    urls["web app"] = f"http://127.0.0.1:{topology.web_port}"
-    urls["nginx"] = f"http://127.0.0.1:{topology.public_port}"
+    topology_processes = processes(topology)
     log_dir = work_dir / "logs"
     servers: Dict[str, ServerProcess] = {}
     try:
         for name, command in topology_commands.items():
-            servers[name] = _spawn(name, command, env, log_dir, urls[name])
+            servers[name] = spawn_server(name, command, env, log_dir, topology_processes[name].url)
         for name, server in servers.items():
-            server.wait_until_up("/health" if name.startswith("action") else "/", timeout=300)
+            server.wait_until_up(topology_processes[name].ready_path, timeout=300)
     except Exception:
         for server in servers.values():
             server.stop()
         redis.stop()
         postgres.stop()
         raise
-    return Production(postgres, redis, servers, topology_commands, env, log_dir,
-                      urls["nginx"], [urls[n] for n in urls if n.startswith("Rasa")])
+    return Production(postgres, redis, servers, topology_processes, topology_commands, env,
+                      log_dir, topology_processes["nginx"].url,
+                      [p.url for p in topology_processes.values() if p.kind == "rasa"])

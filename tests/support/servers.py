@@ -7,28 +7,20 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
+from careerbot.processes import free_port, wait_until_up
 from careerbot.runtime import (action_server_command, rasa_server_command, server_env,
                                write_runtime_config)
 from careerbot.settings import PROJECT_ROOT
 
 MODEL_DIR = PROJECT_ROOT / "models"
 BIN = Path(sys.executable).parent  # the venv's scripts (rasa, py-spy), for the benchmarks
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def latest_model() -> Path:
@@ -49,18 +41,10 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def wait_until_up(self, path: str = "/", timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited early:\n{self.log()[-4000:]}")
-            try:
-                with urllib.request.urlopen(self.url + path, timeout=2):
-                    return
-            except urllib.error.HTTPError:
-                return  # it answers HTTP: it is up
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"{self.name} did not start in {timeout}s:\n{self.log()[-4000:]}")
+        if wait_until_up(self.url + path, self.process, timeout):
+            return
+        problem = "exited early" if self.process.poll() is not None else f"did not start in {timeout}s"
+        raise RuntimeError(f"{self.name} {problem}:\n{self.log()[-4000:]}")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -81,7 +65,7 @@ def _wait_or_stop(server: ServerProcess, path: str) -> None:
         raise
 
 
-def _spawn(name: str, cmd: List[str], env: Mapping[str, str], log_dir: Path, url: str) -> ServerProcess:
+def spawn_server(name: str, cmd: List[str], env: Mapping[str, str], log_dir: Path, url: str) -> ServerProcess:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name.replace(' ', '_')}.log"
     handle = open(log_path, "ab")  # a restarted server adds to its log
@@ -100,7 +84,7 @@ def base_env(data_dir: Path, extra: Optional[Mapping[str, str]] = None) -> Dict[
 
 def start_action_server(env: Mapping[str, str], log_dir: Path) -> ServerProcess:
     port = free_port()
-    server = _spawn("action server", action_server_command(sys.executable, port),
+    server = spawn_server("action server", action_server_command(sys.executable, port),
                     env, log_dir, f"http://127.0.0.1:{port}")
     _wait_or_stop(server, "/health")
     return server
@@ -113,7 +97,7 @@ def start_rasa_server(env: Mapping[str, str], log_dir: Path, auth_token: str,
     endpoints, credentials = write_runtime_config(log_dir / "config", env)
     cmd = rasa_server_command(sys.executable, port, endpoints, credentials,
                               dict(env, RASA_AUTH_TOKEN=auth_token), model=str(latest_model()))
-    server = _spawn("rasa server", cmd + list(extra_args or []), env, log_dir,
+    server = spawn_server("rasa server", cmd + list(extra_args or []), env, log_dir,
                     f"http://127.0.0.1:{port}")
     _wait_or_stop(server, "/")
     return server
@@ -193,7 +177,7 @@ def start_web_app(env: Mapping[str, str], log_dir: Path, port: Optional[int] = N
                   ready_path: str = "/") -> ServerProcess:
     """Start the web app (`python -m careerbot.web`): widget assets, demo page, staff console."""
     port = port or free_port()
-    server = _spawn("web app", [sys.executable, "-m", "careerbot.web", "--port", str(port)],
+    server = spawn_server("web app", [sys.executable, "-m", "careerbot.web", "--port", str(port)],
                     env, log_dir, f"http://127.0.0.1:{port}")
     _wait_or_stop(server, ready_path)
     return server
