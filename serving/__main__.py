@@ -5,11 +5,12 @@ tested is what runs.
 """
 import sys
 
-from serving import action_failure, tracker_store
+from serving import action_failure, model_loading, tracker_store
 
 
 def main() -> None:
     action_failure.install()
+    model_loading.install()
     tracker_store.install()
     from rasa.__main__ import main as rasa_main
 

@@ -13,24 +13,37 @@ stored, the new turns are never written even after the database returns.
 - if the database is still unreachable, raises `TrackerStoreUnavailable`, which reaches the
   channel (`install` removes the fail-safe wrapper for this store) so that the person is told to
   send the message again instead of being answered from a conversation that was not saved.
+
+It also loads a long conversation as a summary of its earlier events and its last few turns
+(serving/conversation_window.py), so a turn costs the same at turn 200 as at turn 1, and does its
+SQL with single statements on an index of (sender_id, id) instead of Rasa's ORM queries, which
+read and count every event of the session on each turn.
 """
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import logging
 import os
 import time
-from typing import Awaitable, Callable, Optional, Text, TypeVar
+from typing import Awaitable, Callable, Iterator, List, Optional, Text, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.exc
 from rasa.core.agent import Agent
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore, create_engine_kwargs
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from serving.conversation_window import SummaryCache, summarise, summary_length, window_turns
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_RETRY_SECONDS = 20.0
+EVENTS_INDEX = "events_sender_id_id"
 T = TypeVar("T")
 
 
@@ -57,6 +70,24 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         self.engine.dispose()
         self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self.events = self.SQLEvent.__table__
+        self._create_index()
+        self.window_turns = window_turns()
+        self.summaries = SummaryCache()
+
+    def _create_index(self) -> None:
+        """A conversation's events in order, and its latest session start, straight from an index.
+
+        Every Rasa instance (and Sanic worker) runs this at start-up, possibly at the same moment:
+        PostgreSQL may then refuse the second CREATE although it says IF NOT EXISTS.
+        """
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sa.text(
+                    f"CREATE INDEX IF NOT EXISTS {EVENTS_INDEX} ON events (sender_id, id)"))
+        except sqlalchemy.exc.DBAPIError:
+            if EVENTS_INDEX not in {index["name"] for index in sa.inspect(self.engine).get_indexes("events")}:
+                raise
 
     async def _with_retries(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
         deadline = time.monotonic() + retry_seconds()
@@ -90,8 +121,90 @@ class DurableSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         # A retried save recounts the stored events first, so a commit that did succeed before
         # the connection dropped is not written twice.
-        await self._with_retries("save the conversation",
-                                 lambda: super(DurableSQLTrackerStore, self).save(tracker))
+        await self._with_retries("save the conversation", lambda: self._save(tracker))
+
+    async def _retrieve(self, sender_id: Text,
+                        fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        if fetch_events_from_all_sessions or not self.domain:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        with self.session_scope() as session:
+            events = self._latest_session_events(session, sender_id)
+        if not events:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    def _latest_session_events(self, session, sender_id: Text) -> List[dict]:
+        """The latest session's events: all of them, or a summary and the last turns."""
+        columns = (self.events.c.id, self.events.c.type_name, self.events.c.action_name,
+                   self.events.c.data)
+        summary = self.summaries.get(sender_id)
+        rows = []
+        if summary is not None:
+            rows = session.execute(sa.select(*columns).where(
+                self.events.c.sender_id == sender_id, self.events.c.id >= summary.upto_event_id
+            ).order_by(self.events.c.id)).all()
+            if rows and rows[0].id == summary.upto_event_id:
+                rows = rows[1:]
+            else:  # the summarised events were deleted (by staff): never bring them back
+                self.summaries.drop(sender_id)
+                summary, rows = None, []
+        if summary is None:
+            rows = session.execute(sa.select(*columns).where(
+                self.events.c.sender_id == sender_id,
+                self.events.c.id >= sa.func.coalesce(self._session_start_id(sender_id), 0)
+            ).order_by(self.events.c.id)).all()
+        starts = [i for i, row in enumerate(rows) if _is_session_start(row)]
+        if summary is not None and starts:  # a new session began after the summary
+            summary, rows = None, rows[starts[-1]:]
+        head = summary.events if summary is not None else []
+        turns = [i for i, row in enumerate(rows) if row.type_name == UserUttered.type_name]
+        if self.window_turns and len(turns) > 2 * self.window_turns:
+            cut = turns[-self.window_turns]
+            replayed = DialogueStateTracker.from_dict(
+                sender_id, head + [json.loads(row.data) for row in rows[:cut]], self.domain.slots)
+            summary = summarise(replayed, rows[cut - 1].id, replayed.events[-1].timestamp)
+            self.summaries.put(sender_id, summary)
+            head, rows = summary.events, rows[cut:]
+        return head + [json.loads(row.data) for row in rows]
+
+    def _session_start_id(self, sender_id: Text):
+        return sa.select(sa.func.max(self.events.c.id)).where(
+            self.events.c.sender_id == sender_id,
+            self.events.c.type_name == ActionExecuted.type_name,
+            self.events.c.action_name == ACTION_SESSION_START_NAME).scalar_subquery()
+
+    async def _save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [_event_row(tracker.sender_id, event)
+                    for event in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(self.events.insert(), rows)
+            session.commit()
+
+    def _additional_events(self, session, tracker: DialogueStateTracker) -> Iterator:
+        """The tracker's events that are not stored yet (summary events never are)."""
+        summarised, upto = summary_length(tracker.events)
+        if upto is not None:
+            after = self.events.c.id > upto
+        else:
+            after = self.events.c.id >= sa.func.coalesce(self._session_start_id(tracker.sender_id), 0)
+        stored = session.execute(sa.select(sa.func.count()).select_from(self.events).where(
+            self.events.c.sender_id == tracker.sender_id, after)).scalar()
+        return itertools.islice(tracker.events, summarised + stored, None)
+
+
+def _is_session_start(row) -> bool:
+    return row.type_name == ActionExecuted.type_name and row.action_name == ACTION_SESSION_START_NAME
+
+
+def _event_row(sender_id: Text, event) -> dict:
+    """The events table's columns for one event, as Rasa's SQL tracker store writes them."""
+    data = event.as_dict()
+    return {"sender_id": sender_id, "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"), "data": json.dumps(data)}
 
 
 _rasa_create_tracker_store = Agent._create_tracker_store

@@ -12,8 +12,12 @@ from tests.support.servers import Assistant, start_assistant
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory) -> Assistant:
-    """One running assistant for the whole session (SQLite tracker store in a temp dir)."""
-    running = start_assistant(tmp_path_factory.mktemp("assistant"))
+    """One running assistant for the whole session (SQLite tracker store in a temp dir).
+
+    It keeps only one turn of each conversation as it happened and summarises the rest, the
+    harshest setting of serving/conversation_window.py: every conversation test then also checks
+    that loading a conversation from a summary changes nothing the person sees."""
+    running = start_assistant(tmp_path_factory.mktemp("assistant"), {"CONVERSATION_WINDOW_TURNS": "1"})
     yield running
     running.rasa.stop()
     running.actions.stop()

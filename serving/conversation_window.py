@@ -1,0 +1,107 @@
+"""A long conversation handled from its last few turns and a summary of what came before.
+
+Rasa 3.6 rebuilds a conversation from every event of its session on each turn, then replays the
+whole history again to copy the tracker before each action, to compute the policies' states and to
+send the tracker to the action server: a turn gets slower the longer the conversation (about
+0.9 ms per earlier turn here, so turn 200 took four times as long as turn 1).
+
+Nothing in this assistant needs more than the last few turns: the policies look back four states
+(MemoizationPolicy's max_history) or one rule's length, and the custom actions read slots and the
+latest message. The rest of the history matters only through the state it left: the slots, the
+active form, whether the conversation is paused. So a loaded conversation is a *summary* of its
+earlier events, which restores exactly that state, followed by its last `window_turns` turns.
+
+The summary looks like the start of a new Rasa session that carried the slots over
+(action_session_start, session_started, the slots, the active form, action_listen), so every Rasa
+mechanism treats it as ordinary history. Its events are marked, are never written to the database
+and are never counted as stored; every real event stays in the events table (staff see the whole
+conversation). A summary holds for one point in the history (the id of the last event it
+summarises) and is remade when the window has grown to twice its size, so the work is a few turns'
+replay every few turns instead of the whole history on every turn.
+"""
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Text
+
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, ActiveLoop,
+                                     ConversationPaused, Event, SessionStarted, SlotSet)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+DEFAULT_WINDOW_TURNS = 4
+# Metadata key on summary events; its value is the id of the last event the summary stands for.
+SUMMARY_KEY = "careerbot_summary_of_events_upto"
+# Summaries kept per process. Only conversations longer than twice the window have one.
+MAX_SUMMARIES = 2000
+
+
+def window_turns(env=os.environ) -> int:
+    """Turns kept as they happened (CONVERSATION_WINDOW_TURNS); 0 loads the whole session."""
+    value = int(env.get("CONVERSATION_WINDOW_TURNS") or DEFAULT_WINDOW_TURNS)
+    if value < 0:
+        raise ValueError("CONVERSATION_WINDOW_TURNS must be 0 (whole session) or more")
+    return value
+
+
+@dataclass(frozen=True)
+class Summary:
+    upto_event_id: int
+    events: List[Dict[Text, Any]]
+
+
+def summarise(tracker: DialogueStateTracker, upto_event_id: int, timestamp: float) -> Summary:
+    """Events that put a new tracker in `tracker`'s state (slots, active form, paused)."""
+    metadata = {SUMMARY_KEY: upto_event_id}
+    events: List[Event] = [
+        ActionExecuted(ACTION_SESSION_START_NAME, timestamp=timestamp, metadata=metadata),
+        SessionStarted(timestamp=timestamp, metadata=metadata)]
+    events += [SlotSet(name, slot.value, timestamp=timestamp, metadata=metadata)
+               for name, slot in tracker.slots.items() if slot.value != slot.initial_value]
+    loop = tracker.active_loop
+    if loop is not None and loop.name:
+        events.append(ActionExecuted(loop.name, timestamp=timestamp, metadata=metadata))
+        events.append(ActiveLoop(loop.name, timestamp=timestamp, metadata=metadata))
+        if loop.rejected:
+            events.append(ActionExecutionRejected(loop.name, timestamp=timestamp, metadata=metadata))
+    if tracker.is_paused():
+        events.append(ConversationPaused(timestamp=timestamp, metadata=metadata))
+    events.append(ActionExecuted(ACTION_LISTEN_NAME, timestamp=timestamp, metadata=metadata))
+    return Summary(upto_event_id, [event.as_dict() for event in events])
+
+
+def summary_length(events: Sequence[Event]) -> tuple:
+    """(number of leading summary events, id of the last event they summarise or None)."""
+    count, upto = 0, None
+    for event in events:
+        value = (event.metadata or {}).get(SUMMARY_KEY)
+        if value is None:
+            break
+        count, upto = count + 1, value
+    return count, upto
+
+
+class SummaryCache:
+    """The latest summary of each long conversation this process has served, least recently used
+    dropped first. Losing one only costs a full load of that conversation once."""
+
+    def __init__(self, size: int = MAX_SUMMARIES) -> None:
+        self._size = size
+        self._summaries: "OrderedDict[Text, Summary]" = OrderedDict()
+
+    def get(self, sender_id: Text) -> Optional[Summary]:
+        summary = self._summaries.get(sender_id)
+        if summary is not None:
+            self._summaries.move_to_end(sender_id)
+        return summary
+
+    def put(self, sender_id: Text, summary: Summary) -> None:
+        self._summaries[sender_id] = summary
+        self._summaries.move_to_end(sender_id)
+        while len(self._summaries) > self._size:
+            self._summaries.popitem(last=False)
+
+    def drop(self, sender_id: Text) -> None:
+        self._summaries.pop(sender_id, None)
