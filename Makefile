@@ -77,7 +77,7 @@ run: $(MODEL_STAMP) node_modules/.installed $(DIRECTORY_DB)
 	$(PY) -m careerbot.launcher
 
 shell: $(MODEL_STAMP)
-	@$(RASA) run actions --port 5055 >/dev/null 2>&1 & trap "kill $$!" EXIT; \
+	@$(PY) -m actions --port 5055 >/dev/null 2>&1 & trap "kill $$!" EXIT; \
 	  $(RASA) shell --model models --endpoints endpoints.yml
 
 staff-user: $(VENV)/.installed

@@ -7,7 +7,9 @@
    timed. The figure at turn k is the mean, over the 4-turn cycle that contains turn k (turn 1:
    turns 1-4, turn 200: turns 197-200), of each turn's median across the long conversations: the
    same mix of messages at every checkpoint, and less single-request noise on a shared machine.
-   Target: turn 200 <= 1.3 x turn 1.
+   Target: turn 200 <= 1.3 x turn 1. Measured with the default set-up (a summary and the last
+   turns, serving/conversation_window.py) and, in the same run, with the whole session loaded
+   every turn as Rasa 3.6 does (CONVERSATION_WINDOW_TURNS=0).
 2. Stored conversations: a new two-turn conversation ("hi", then a content question) timed with
    the tracker store as the run left it, then after adding 1,000 (and 10,000) generated
    conversations of 20 events each straight into Rasa's `events` table
@@ -90,23 +92,30 @@ def main() -> None:
     parser.add_argument("--stored", default="1000,10000")
     args = parser.parse_args()
     sizes = [int(n) for n in args.stored.split(",")]
+    with running_assistant({"CONVERSATION_WINDOW_TURNS": "0"}) as assistant:
+        whole_session = timed_long_conversations(RestClient(assistant), args, "whole session loaded (Rasa 3.6)")
     memory: dict = {}
     with running_assistant(memory=memory) as assistant:
         client = RestClient(assistant)
-        # The server's first turns are slow (lazy initialisation); keep them out of the figures.
-        for text in LONG_SCRIPT * 5:
-            client.send("growth-warm-up", text)
-        long = long_conversations(client, args.long_conversations, args.turns)
-        print("long conversation, ms at turn " + ", ".join(f"{k}: {v}" for k, v in long["checkpoints_ms"].items())
-              + f"; last/first {long['ratio_last_to_first']} (target <= {TARGET_RATIO})", flush=True)
+        long = timed_long_conversations(client, args, "summary + last turns (default)")
         store = stored_conversations(client, f"sqlite:///{assistant.data_dir / 'conversations.db'}", sizes)
         for row in store:
             print(f"with {row['generated_conversations']:6d} generated conversations stored: new conversation "
                   f"turn 1 p50 {row['turn_1']['p50_ms']} p95 {row['turn_1']['p95_ms']} ms, turn 2 p50 "
                   f"{row['turn_2']['p50_ms']} p95 {row['turn_2']['p95_ms']} ms", flush=True)
     write_results("growth", {"method": __doc__.split("\n\n", 2)[2].strip(), "target_ratio": TARGET_RATIO,
-                             "long_conversation": long, "stored_conversations": store,
-                             "server_memory": memory})
+                             "long_conversation": long, "long_conversation_whole_session": whole_session,
+                             "stored_conversations": store, "server_memory": memory})
+
+
+def timed_long_conversations(client: RestClient, args, label: str) -> dict:
+    # The server's first turns are slow (lazy initialisation); keep them out of the figures.
+    for text in LONG_SCRIPT * 5:
+        client.send("growth-warm-up", text)
+    long = long_conversations(client, args.long_conversations, args.turns)
+    print(f"{label}: ms at turn " + ", ".join(f"{k}: {v}" for k, v in long["checkpoints_ms"].items())
+          + f"; last/first {long['ratio_last_to_first']} (target <= {TARGET_RATIO})", flush=True)
+    return long
 
 
 if __name__ == "__main__":

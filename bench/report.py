@@ -242,8 +242,17 @@ def growth(table: Table, out: List[str]) -> None:
     last = max(checkpoints, key=int)
     table.add(f"turn {last} / turn 1 latency", long["ratio_last_to_first"], f"<= {data['target_ratio']}", long["meets_target"],
               f"{long['ratio_last_to_first']} ({checkpoints[last]} / {checkpoints['1']} ms)")
-    out.append("| turn | " + " | ".join(checkpoints) + " |\n|---|" + "---|" * len(checkpoints))
-    out.append("| median ms | " + " | ".join(str(v) for v in checkpoints.values()) + " |\n")
+    whole = data.get("long_conversation_whole_session")
+    out.append("| turn | " + " | ".join(checkpoints) + " | last / first |\n|---|" + "---|" * (len(checkpoints) + 1))
+    out.append("| median ms, summary + last turns (default) | " + " | ".join(str(v) for v in checkpoints.values())
+               + f" | {long['ratio_last_to_first']} |")
+    if whole:
+        out.append("| median ms, whole session loaded (Rasa 3.6) | "
+                   + " | ".join(str(whole["checkpoints_ms"].get(k, "")) for k in checkpoints)
+                   + f" | {whole['ratio_last_to_first']} |")
+        out.append(f"\nAt turn {last} the default turn takes {checkpoints[last] / whole['checkpoints_ms'][last]:.2f} x "
+                   "as long as with the whole session loaded, measured in the same run.")
+    out.append("")
     out.append("| conversations generated into the store | new conversation turn 1 p50 / p95 | turn 2 p50 / p95 |\n|---|---|---|")
     for row in store:
         out.append(f"| {row['generated_conversations']:,} | {row['turn_1']['p50_ms']} / {row['turn_1']['p95_ms']} ms | "
@@ -256,7 +265,10 @@ def growth(table: Table, out: List[str]) -> None:
     out.append("")
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     per_turn = long["per_turn_median_ms"]
-    left.plot(range(1, len(per_turn) + 1), per_turn, linewidth=0.8, label="median of the long conversations")
+    left.plot(range(1, len(per_turn) + 1), per_turn, linewidth=0.8, label="summary + last turns (default)")
+    if whole:
+        left.plot(range(1, len(whole["per_turn_median_ms"]) + 1), whole["per_turn_median_ms"], linewidth=0.8,
+                  color="grey", label="whole session loaded (Rasa 3.6)")
     left.plot([int(k) for k in checkpoints], list(checkpoints.values()), "o", color="black", label="checkpoints (mean of the 4-turn cycle)")
     left.axhline(checkpoints["1"] * data["target_ratio"], color="red", linestyle="--", label="1.3 x turn 1")
     left.set(xlabel="turn in one conversation", ylabel="REST round trip, ms", title="Latency as a conversation grows")

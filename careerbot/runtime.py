@@ -116,7 +116,7 @@ def rasa_server_command(python: str, port: int, endpoints: Path, credentials: Pa
 
 
 def action_server_command(python: str, port: int) -> List[str]:
-    return [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    return [python, "-m", "actions", "--port", str(port)]
 
 
 def write_runtime_config(out_dir: Path, env: Optional[Mapping[str, str]] = None) -> tuple:

@@ -5,13 +5,14 @@ tested is what runs.
 """
 import sys
 
-from serving import action_failure, model_loading, tracker_store
+from serving import action_failure, model_loading, tracker_store, turn_cost
 
 
 def main() -> None:
     action_failure.install()
     model_loading.install()
     tracker_store.install()
+    turn_cost.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

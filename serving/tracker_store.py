@@ -68,7 +68,15 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         # after a database restart fails; pre-ping replaces dead connections transparently.
         url = self.engine.url
         self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        options = create_engine_kwargs(url)
+        if url.get_backend_name() == "sqlite":
+            # Kept open: SQLAlchemy 1.4 would open and close the file for every query, and the
+            # last connection to close checkpoints the write-ahead log (an fsync) every turn.
+            options.update(poolclass=sa.pool.QueuePool, pool_size=5, max_overflow=5,
+                           connect_args={"check_same_thread": False})
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **options)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _write_ahead_log)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.events = self.SQLEvent.__table__
         self._create_index()
@@ -192,6 +200,18 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         stored = session.execute(sa.select(sa.func.count()).select_from(self.events).where(
             self.events.c.sender_id == tracker.sender_id, after)).scalar()
         return itertools.islice(tracker.events, summarised + stored, None)
+
+
+def _write_ahead_log(dbapi_connection, _record) -> None:
+    """SQLite in write-ahead-log mode, as the staff console opens the same file: a turn's commit
+    is an append to the log instead of several fsyncs of a rollback journal (they took 16 ms of a
+    30 ms turn, with the whole server waiting), and the console can read while the bot writes.
+    With synchronous=NORMAL a commit survives the process crashing; only a power cut can lose
+    the last moments before it, never corrupt the file."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def _is_session_start(row) -> bool:

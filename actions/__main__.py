@@ -1,0 +1,23 @@
+"""`python -m actions --port 5055`: rasa-sdk's action server for these actions, without TensorFlow.
+
+spaCy's machine-learning library, thinc, imports TensorFlow when it is installed (it is, for the
+Rasa server) only to learn that it could use it. The actions use spaCy for rules alone, so in
+the action server that import was pure cost: 7 of its 10 seconds to start and about 500 MB of
+its memory. Marking the module as absent makes thinc's `import tensorflow` fail as it expects
+when TensorFlow is not installed.
+
+The index of US places is built before the server answers /health, so that the first person who
+asks for local help after a start does not wait the three seconds it takes.
+"""
+import sys
+
+sys.modules["tensorflow"] = None  # type: ignore[assignment]
+
+from rasa_sdk.__main__ import main_from_args  # noqa: E402
+from rasa_sdk.endpoint import create_argument_parser  # noqa: E402
+
+from careerbot.places import PlaceIndex  # noqa: E402
+
+if __name__ == "__main__":
+    PlaceIndex.default()
+    main_from_args(create_argument_parser().parse_args(["--actions", "actions", *sys.argv[1:]]))
