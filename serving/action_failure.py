@@ -13,7 +13,8 @@ run at once because the first one outlived its lock.
 Rasa also checks every action server response against its JSON schema with
 `jsonschema.validate`, which first validates the schema itself against the JSON Schema meta-schema,
 on every call: about a sixth of a REST turn's time in our profile. The same check is done here
-with a validator built once.
+with validators built once, and each event is checked against the schema of its own type: the
+schema's `oneOf` tries all 23 event types on every event, which still cost 2.5 ms a call.
 """
 from __future__ import annotations
 
@@ -67,12 +68,41 @@ class RemoteActionWithFallback(RemoteAction):
         return True
 
 
+class ActionResponseValidator:
+    """Rasa's action response schema, with each event validated against its own type only.
+
+    In the schema, every event matches `oneOf` 23 alternatives that differ in the `event` name they
+    require, so at most one alternative can apply: checking just that one is the same test.
+    """
+
+    def __init__(self, schema: dict) -> None:
+        events = schema["properties"]["events"]
+        items = dict(events["items"])
+        alternatives = items.pop("oneOf")
+        self._response = self._validator(
+            {**schema, "properties": {**schema["properties"], "events": {**events, "items": items}}})
+        self._by_event = {alternative["properties"]["event"]["const"]:
+                          self._validator({"allOf": [items, alternative]})
+                          for alternative in alternatives}
+
+    @staticmethod
+    def _validator(schema: dict):
+        validator_class = validator_for(schema)
+        validator_class.check_schema(schema)
+        return validator_class(schema)
+
+    def validate(self, result) -> None:
+        self._response.validate(result)
+        for event in result.get("events") or []:
+            by_type = self._by_event.get(event["event"])
+            if by_type is None:
+                raise ValidationError(f"Unknown event type {event['event']!r} in the action response")
+            by_type.validate(event)
+
+
 @functools.lru_cache(maxsize=1)
-def _response_validator():
-    schema = RemoteAction.action_response_format_spec()
-    validator_class = validator_for(schema)
-    validator_class.check_schema(schema)
-    return validator_class(schema)
+def _response_validator() -> ActionResponseValidator:
+    return ActionResponseValidator(RemoteAction.action_response_format_spec())
 
 
 def _already_said_this_turn(tracker, text) -> bool:

@@ -6,8 +6,10 @@ send the tracker to the action server: a turn gets slower the longer the convers
 0.9 ms per earlier turn here, so turn 200 took four times as long as turn 1).
 
 Nothing in this assistant needs more than the last few turns: the policies look back four states
-(MemoizationPolicy's max_history) or one rule's length, and the custom actions read slots and the
-latest message. The rest of the history matters only through the state it left: the slots, the
+(MemoizationPolicy's max_history; the longest rule is four states too), a turn is at least two
+states (the bot's action, then listening), and the custom actions read slots and the latest
+message. Two turns cover that; the window holds between two and four earlier turns (the test
+suite's assistant runs with one, and every conversation test passes). The rest of the history matters only through the state it left: the slots, the
 active form, whether the conversation is paused. So a loaded conversation is a *summary* of its
 earlier events, which restores exactly that state, followed by its last `window_turns` turns.
 
@@ -31,7 +33,7 @@ from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, Ac
                                      ConversationPaused, Event, SessionStarted, SlotSet)
 from rasa.shared.core.trackers import DialogueStateTracker
 
-DEFAULT_WINDOW_TURNS = 4
+DEFAULT_WINDOW_TURNS = 2
 # Metadata key on summary events; its value is the id of the last event the summary stands for.
 SUMMARY_KEY = "careerbot_summary_of_events_upto"
 # Summaries kept per process. Only conversations longer than twice the window have one.

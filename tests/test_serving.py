@@ -14,6 +14,13 @@ def test_action_responses_are_still_checked_against_rasas_schema():
                                            "responses": [{"text": "hello"}]})
     with pytest.raises(ValidationError):
         action._validate_action_result({"events": "not a list"})
+    for bad_event in ({"event": "slot", "value": 1},  # a slot event names its slot
+                      {"event": "no_such_event"}, {"name": "x"},
+                      {"event": "user", "text": 5}, {"event": "bot", "timestamp": "noon"}):
+        with pytest.raises(ValidationError):
+            action._validate_action_result({"events": [bad_event]})
+    with pytest.raises(ValidationError):
+        action._validate_action_result({"responses": ["not an object"]})
 
 
 def test_an_action_timeout_as_long_as_the_lock_is_refused_at_start_up(monkeypatch):
