@@ -119,7 +119,11 @@ def production_env(env: Mapping[str, str], topology: Topology) -> Dict[str, str]
         RASA_PUBLIC_URL=env.get("RASA_PUBLIC_URL") or public,
         WIDGET_ALLOWED_ORIGINS=env.get("WIDGET_ALLOWED_ORIGINS") or
         f"{public},http://127.0.0.1:{topology.public_port}",
-        SANIC_WORKERS=str(topology.workers_per_instance)))
+        SANIC_WORKERS=str(topology.workers_per_instance),
+        # Several Rasa processes share the cores, and a turn's TensorFlow ops are tiny: one
+        # thread each costs less CPU than thread pools handing work around (12.5 instead of
+        # 13.6 ms of CPU a message, measured under load with bench/bench_throughput.py's mix).
+        TF_INTRA_OP_PARALLELISM_THREADS="1", TF_INTER_OP_PARALLELISM_THREADS="1"))
 
 
 def rasa_instance_command(env: Mapping[str, str], config: Tuple[Path, Path], port: int,

@@ -53,7 +53,8 @@ def test_assistant_services_get_the_environment_the_profile_sets(compose, tmp_pa
     profile_env = production.production_env(env, topology)
     expected = {"DATABASE_URL", "REDIS_URL", "ACTION_SERVER_URL", "RASA_PUBLIC_URL",
                 "WIDGET_ALLOWED_ORIGINS", "SANIC_WORKERS", "SANIC_REQUEST_MAX_SIZE",
-                "RASA_TELEMETRY_ENABLED", "PYTHONUNBUFFERED"}
+                "RASA_TELEMETRY_ENABLED", "PYTHONUNBUFFERED", "TF_INTRA_OP_PARALLELISM_THREADS",
+                "TF_INTER_OP_PARALLELISM_THREADS"}
     assert expected <= set(profile_env)
     for name in ASSISTANT_SERVICES:
         environment = compose["services"][name]["environment"]
