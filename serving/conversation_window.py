@@ -36,7 +36,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 DEFAULT_WINDOW_TURNS = 2
 # Metadata key on summary events; its value is the id of the last event the summary stands for.
 SUMMARY_KEY = "careerbot_summary_of_events_upto"
-# Summaries kept per process. Only conversations longer than twice the window have one.
+# Entries kept per process (only conversations longer than twice the window have a summary).
 MAX_SUMMARIES = 2000
 
 
@@ -85,25 +85,25 @@ def summary_length(events: Sequence[Event]) -> tuple:
     return count, upto
 
 
-class SummaryCache:
-    """The latest summary of each long conversation this process has served, least recently used
-    dropped first. Losing one only costs a full load of that conversation once."""
+class RecentlyUsed:
+    """A bounded map, least recently used entry dropped first: per-conversation facts this process
+    can always recompute from the database, so losing one costs a query, never correctness."""
 
     def __init__(self, size: int = MAX_SUMMARIES) -> None:
         self._size = size
-        self._summaries: "OrderedDict[Text, Summary]" = OrderedDict()
+        self._entries: "OrderedDict[Text, Any]" = OrderedDict()
 
-    def get(self, sender_id: Text) -> Optional[Summary]:
-        summary = self._summaries.get(sender_id)
-        if summary is not None:
-            self._summaries.move_to_end(sender_id)
-        return summary
+    def get(self, key: Text) -> Any:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
 
-    def put(self, sender_id: Text, summary: Summary) -> None:
-        self._summaries[sender_id] = summary
-        self._summaries.move_to_end(sender_id)
-        while len(self._summaries) > self._size:
-            self._summaries.popitem(last=False)
+    def put(self, key: Text, entry: Any) -> None:
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
 
-    def drop(self, sender_id: Text) -> None:
-        self._summaries.pop(sender_id, None)
+    def pop(self, key: Text) -> Any:
+        return self._entries.pop(key, None)

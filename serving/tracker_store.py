@@ -38,7 +38,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from serving.conversation_window import SummaryCache, summarise, summary_length, window_turns
+from serving.conversation_window import RecentlyUsed, summarise, summary_length, window_turns
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +64,8 @@ def _is_connection_error(error: sqlalchemy.exc.DBAPIError) -> bool:
 class DurableSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Rasa's engine hands out pooled connections without checking them, so the first query
-        # after a database restart fails; pre-ping replaces dead connections transparently.
+        # Connections a database restart broke fail their next query: `_with_retries` then
+        # replaces the whole pool and asks again (cheaper than pinging before every query).
         url = self.engine.url
         self.engine.dispose()
         options = create_engine_kwargs(url)
@@ -74,14 +74,17 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             # last connection to close checkpoints the write-ahead log (an fsync) every turn.
             options.update(poolclass=sa.pool.QueuePool, pool_size=5, max_overflow=5,
                            connect_args={"check_same_thread": False})
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **options)
+        self.engine = sa.create_engine(url, **options)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _write_ahead_log)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.events = self.SQLEvent.__table__
         self._create_index()
         self.window_turns = window_turns()
-        self.summaries = SummaryCache()
+        self.summaries = RecentlyUsed()
+        # For each conversation this process loaded or saved last: how many events its tracker
+        # then held and the last of them, so that saving that tracker needs no count query.
+        self.stored_upto = RecentlyUsed()
 
     def _create_index(self) -> None:
         """A conversation's events in order, and its latest session start, straight from an index.
@@ -135,29 +138,35 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                         fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         if fetch_events_from_all_sessions or not self.domain:
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-        with self.session_scope() as session:
-            events = self._latest_session_events(session, sender_id)
+        with self.engine.connect() as connection:
+            events = self._latest_session_events(connection, sender_id)
         if not events:
             return None
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        self._remember_stored(tracker)
+        return tracker
 
-    def _latest_session_events(self, session, sender_id: Text) -> List[dict]:
+    def _remember_stored(self, tracker: DialogueStateTracker) -> None:
+        if tracker.events:
+            self.stored_upto.put(tracker.sender_id, (len(tracker.events), tracker.events[-1]))
+
+    def _latest_session_events(self, connection, sender_id: Text) -> List[dict]:
         """The latest session's events: all of them, or a summary and the last turns."""
         columns = (self.events.c.id, self.events.c.type_name, self.events.c.action_name,
                    self.events.c.data)
         summary = self.summaries.get(sender_id)
         rows = []
         if summary is not None:
-            rows = session.execute(sa.select(*columns).where(
+            rows = connection.execute(sa.select(*columns).where(
                 self.events.c.sender_id == sender_id, self.events.c.id >= summary.upto_event_id
             ).order_by(self.events.c.id)).all()
             if rows and rows[0].id == summary.upto_event_id:
                 rows = rows[1:]
             else:  # the summarised events were deleted (by staff): never bring them back
-                self.summaries.drop(sender_id)
+                self.summaries.pop(sender_id)
                 summary, rows = None, []
         if summary is None:
-            rows = session.execute(sa.select(*columns).where(
+            rows = connection.execute(sa.select(*columns).where(
                 self.events.c.sender_id == sender_id,
                 self.events.c.id >= sa.func.coalesce(self._session_start_id(sender_id), 0)
             ).order_by(self.events.c.id)).all()
@@ -183,21 +192,28 @@ class DurableSQLTrackerStore(SQLTrackerStore):
 
     async def _save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
-        with self.session_scope() as session:
+        with self.engine.begin() as connection:
             rows = [_event_row(tracker.sender_id, event)
-                    for event in self._additional_events(session, tracker)]
+                    for event in self._additional_events(connection, tracker)]
             if rows:
-                session.execute(self.events.insert(), rows)
-            session.commit()
+                connection.execute(self.events.insert(), rows)
+        self._remember_stored(tracker)
 
-    def _additional_events(self, session, tracker: DialogueStateTracker) -> Iterator:
+    def _additional_events(self, connection, tracker: DialogueStateTracker) -> Iterator:
         """The tracker's events that are not stored yet (summary events never are)."""
+        # The tracker this process loaded or saved last, grown since: its first events are the
+        # stored ones. The entry is used up, so a save retried after a failure counts instead.
+        known = self.stored_upto.pop(tracker.sender_id)
+        if known is not None:
+            count, last = known
+            if len(tracker.events) >= count and tracker.events[count - 1] is last:
+                return itertools.islice(tracker.events, count, None)
         summarised, upto = summary_length(tracker.events)
         if upto is not None:
             after = self.events.c.id > upto
         else:
             after = self.events.c.id >= sa.func.coalesce(self._session_start_id(tracker.sender_id), 0)
-        stored = session.execute(sa.select(sa.func.count()).select_from(self.events).where(
+        stored = connection.execute(sa.select(sa.func.count()).select_from(self.events).where(
             self.events.c.sender_id == tracker.sender_id, after)).scalar()
         return itertools.islice(tracker.events, summarised + stored, None)
 
