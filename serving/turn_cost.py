@@ -5,7 +5,10 @@ frames from outside), each of these was a steady share of a REST turn's CPU time
 
 - RulePolicy parses every rule's JSON key again for every state of the conversation on every
   prediction (`_rule_key_to_state` is `json.loads`), two or three predictions a turn: the rule
-  keys are fixed once the model is loaded, so each is parsed once.
+  keys are fixed once the model is loaded, so each is parsed once. It then tests all of its
+  rules (189 here) against the latest state, although a rule whose last state names a previous
+  action can only match when the conversation's previous action is that one: rules are looked up
+  by that action first (`_get_possible_keys`), and Rasa's own test runs on those alone.
 - Every event read from the tracker store looks up its class by walking all subclasses of
   `Event` (`Event.resolve_by_type`), tens of times a turn: the classes are fixed once imported.
 - Every graph run (the NLU pipeline, then each action prediction) goes through dask's scheduler,
@@ -23,18 +26,64 @@ from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 import rasa.core.processor
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+from rasa.shared.nlu.constants import ACTION_NAME
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
 _rasa_resolve_by_type = Event.resolve_by_type
+_rasa_get_possible_keys = RulePolicy._get_possible_keys
 
 
 @functools.lru_cache(maxsize=None)
 def _rule_key_to_state(rule_key: Text) -> List[dict]:
     # Callers only read the states (and reverse a copy of the list).
     return json.loads(rule_key)
+
+
+class RulesByPreviousAction:
+    """A rule lookup's keys grouped by the previous action their last state requires.
+
+    Rasa tests a rule against the latest state with `_is_rule_applicable(key, 0, state)`: a rule
+    whose last state has a previous action fails when the state has none, and otherwise fails
+    unless the conversation's previous action equals the rule's (`_does_rule_match_state`), when
+    the rule names one. `candidates` returns every key that can pass that test: a superset, on
+    which Rasa's own filter then gives exactly its result."""
+
+    def __init__(self, lookup: Dict[Text, Any]) -> None:
+        self.lookup = lookup  # held so that the id this index is cached under stays its own
+        self.without_previous_action: List[Text] = []
+        self.previous_action_unnamed: List[Text] = []
+        self.by_previous_action: Dict[Text, List[Text]] = {}
+        for key in lookup:
+            previous = _rule_key_to_state(key)[-1].get(PREVIOUS_ACTION)
+            name = previous.get(ACTION_NAME) if previous else None
+            if not previous:
+                self.without_previous_action.append(key)
+            elif not name or name == SHOULD_NOT_BE_SET:
+                self.previous_action_unnamed.append(key)
+            else:
+                self.by_previous_action.setdefault(name, []).append(key)
+
+    def candidates(self, latest_state: dict) -> List[Text]:
+        previous = latest_state.get(PREVIOUS_ACTION)
+        if not previous:
+            return self.without_previous_action
+        return (self.without_previous_action + self.previous_action_unnamed
+                + self.by_previous_action.get(previous.get(ACTION_NAME), []))
+
+
+def _get_possible_keys(policy: RulePolicy, lookup: Dict[Text, Text], states: List[dict]):
+    if not states:
+        return _rasa_get_possible_keys(policy, lookup, states)
+    indexes = policy.__dict__.setdefault("_rules_by_previous_action", {})
+    index = indexes.get(id(lookup))
+    if index is None or index.lookup is not lookup:
+        index = indexes[id(lookup)] = RulesByPreviousAction(lookup)
+    candidates = dict.fromkeys(index.candidates(states[-1]))
+    return _rasa_get_possible_keys(policy, candidates, states)
 
 
 @functools.lru_cache(maxsize=None)
@@ -96,6 +145,7 @@ class SequentialGraphRunner(DaskGraphRunner):
 
 def install() -> None:
     RulePolicy._rule_key_to_state = staticmethod(_rule_key_to_state)
+    RulePolicy._get_possible_keys = _get_possible_keys
     Event.resolve_by_type = staticmethod(_resolve_by_type)
     # The processor loads every model it serves with the runner class it imported.
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner

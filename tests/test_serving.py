@@ -1,11 +1,16 @@
-"""serving/action_failure.py's checks that need no running server."""
+"""Checks of serving/ that need no running server."""
 from __future__ import annotations
+
+import json
+import tarfile
 
 import pytest
 from jsonschema import ValidationError
+from rasa.core.policies.rule_policy import RulePolicy
 
-from serving import action_failure
+from serving import action_failure, turn_cost
 from serving.action_failure import RemoteActionWithFallback
+from tests.support.servers import latest_model
 
 
 def test_action_responses_are_still_checked_against_rasas_schema():
@@ -28,3 +33,27 @@ def test_an_action_timeout_as_long_as_the_lock_is_refused_at_start_up(monkeypatc
     monkeypatch.setenv("TICKET_LOCK_LIFETIME", "60")
     with pytest.raises(SystemExit, match="must be shorter than TICKET_LOCK_LIFETIME"):
         action_failure.install()
+
+
+def test_rules_looked_up_by_previous_action_match_exactly_the_rules_rasa_finds(tmp_path):
+    """serving/turn_cost.py's index gives RulePolicy the same rule keys as its full scan, for
+    the trained model's rules, with every rule's own states (and their endings) as the
+    conversation so far."""
+    with tarfile.open(latest_model()) as archive:
+        member = next(m for m in archive.getmembers() if m.name.endswith("rule_policy.json"))
+        lookup = json.load(archive.extractfile(member))["lookup"]
+    policy = RulePolicy.__new__(RulePolicy)  # only the rule-matching methods are used
+    # Rules of the shapes this model happens not to have: none, or no name, for the previous action.
+    unusual = {json.dumps(states): "utter_greet" for states in (
+        [{"user": {"intent": "greet"}}], [{"prev_action": {"action_text": "hello"}}],
+        [{"prev_action": {"action_name": "should_not_be_set"}, "user": {"intent": "greet"}}])}
+    conversations = [json.loads(key) for key in [*lookup["rules"], *unusual]] + [[{}]]
+    compared = matched = 0
+    for rules in ({**lookup["rules"], **unusual}, lookup["rules_for_loop_unhappy_path"]):
+        for states in conversations:
+            for start in range(len(states)):
+                expected = turn_cost._rasa_get_possible_keys(policy, rules, states[start:])
+                assert turn_cost._get_possible_keys(policy, rules, states[start:]) == expected
+                compared += 1
+                matched += bool(expected)
+    assert compared > 300 and matched > 100  # the comparison covered rules that do match
