@@ -1,7 +1,7 @@
 """Growth: does a turn get slower as a conversation grows, or as the tracker store fills up?
 
     .venv/bin/python bench/bench_growth.py [--turns 200] [--long-conversations 3]
-        [--stored 1000,10000]
+        [--stored 1000,100000]
 
 1. Long conversations: each cycles through four simple messages for 200 turns; every turn is
    timed. The figure at turn k is the mean, over the 4-turn cycle that contains turn k (turn 1:
@@ -11,7 +11,7 @@
    turns, serving/conversation_window.py) and, in the same run, with the whole session loaded
    every turn as Rasa 3.6 does (CONVERSATION_WINDOW_TURNS=0).
 2. Stored conversations: a new two-turn conversation ("hi", then a content question) timed with
-   the tracker store as the run left it, then after adding 1,000 (and 10,000) generated
+   the tracker store as the run left it, then after adding 1,000 (and 100,000) generated
    conversations of 20 events each straight into Rasa's `events` table
    (bench/generate_conversations.py).
 Writes bench/results/growth.json.
@@ -89,7 +89,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--long-conversations", type=int, default=3)
-    parser.add_argument("--stored", default="1000,10000")
+    parser.add_argument("--stored", default="1000,100000")
     args = parser.parse_args()
     sizes = [int(n) for n in args.stored.split(",")]
     with running_assistant({"CONVERSATION_WINDOW_TURNS": "0"}) as assistant:

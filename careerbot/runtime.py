@@ -48,7 +48,7 @@ def build_endpoints(env: Mapping[str, str]) -> dict:
     endpoints = _load("endpoints.yml")
     endpoints["tracker_store"] = tracker_store_config(env)
     if env.get("ACTION_SERVER_URL"):
-        endpoints["action_endpoint"] = {"url": env["ACTION_SERVER_URL"]}
+        endpoints["action_endpoint"]["url"] = env["ACTION_SERVER_URL"]
     if env.get("REDIS_URL"):
         if urlparse(env["REDIS_URL"]).scheme not in ("redis", "rediss"):
             raise ValueError("REDIS_URL must be a redis:// or rediss:// URL")

@@ -135,6 +135,9 @@ def test_default_runtime_is_embedded_sqlite_with_only_web_channels(tmp_path):
     assert store["dialect"] == "sqlite" and store["db"] == str(tmp_path / "conversations.db")
     assert "lock_store" not in build_endpoints(env)
     assert enabled_channels(build_credentials(env)) == ["REST API", "website widget"]
+    # Another action server address keeps the rest of the action endpoint's settings.
+    action_endpoint = build_endpoints(dict(env, ACTION_SERVER_URL="http://127.0.0.1:5099/webhook"))["action_endpoint"]
+    assert action_endpoint == {"url": "http://127.0.0.1:5099/webhook", "enable_selective_domain": True}
 
 
 def test_environment_switches_on_postgres_redis_and_channels(tmp_path):
