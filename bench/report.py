@@ -422,6 +422,8 @@ def main() -> None:
     resources(table, sections)
     directory_and_staff(table, sections)
     lock_store(table, sections)
+    # Written by hand with each change; figures are from the runs that motivated them.
+    sections.append((PROJECT_ROOT / "bench" / "optimisations.md").read_text(encoding="utf-8"))
     machine = next((d["machine"] for d in map(load, BENCHMARKS) if d and isinstance(d.get("machine"), dict)), {})
     when = {name: dated(name) for name in BENCHMARKS}
     header = [

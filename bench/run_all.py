@@ -27,7 +27,7 @@ BENCHMARKS = [
     ("nlu", ["bench/bench_nlu.py"], 300, False),
     ("latency", ["bench/bench_latency.py"], 480, False),
     ("profile", ["bench/bench_profile.py"], 240, False),
-    ("growth", ["bench/bench_growth.py"], 480, False),
+    ("growth", ["bench/bench_growth.py"], 600, False),
     ("throughput", ["bench/bench_throughput.py"], 900, False),
     ("startup", ["bench/bench_startup.py"], 1080, False),
     ("directory", ["bench/bench_directory.py"], 420, True),

@@ -111,13 +111,18 @@ def test_a_long_conversation_keeps_its_whole_state_in_a_bounded_window(store):
     assert user_turns(full) == 40
 
 
-def test_deleted_history_is_never_brought_back_by_a_summary(store):
-    conversation = Conversation(store, "deleted-person")
+def summarised_conversation(store, sender, slot, value):
+    """Ten turns, the slot set in the second: loaded from a summary from then on."""
+    conversation = Conversation(store, sender)
     conversation.send(SESSION_START)
     for number in range(10):
-        conversation.send(turn(f"message {number}", *(
-            [SlotSet("contact_name", "Sam Example")] if number == 1 else [])))
-    assert conversation.loaded().get_slot("contact_name") == "Sam Example"
+        conversation.send(turn(f"message {number}", *([SlotSet(slot, value)] if number == 1 else [])))
+    assert conversation.loaded().get_slot(slot) == value
+    return conversation
+
+
+def test_deleted_history_is_never_brought_back_by_a_summary(store):
+    conversation = summarised_conversation(store, "deleted-person", "contact_name", "Sam Example")
     # Staff delete everything about this person (careerbot/console/privacy.py deletes the rows).
     with store.engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM events WHERE sender_id = 'deleted-person'"))
@@ -128,12 +133,7 @@ def test_deleted_history_is_never_brought_back_by_a_summary(store):
 
 
 def test_a_new_session_starts_from_its_own_events_not_the_old_summary(store):
-    conversation = Conversation(store, "returning-person")
-    conversation.send(SESSION_START)
-    for number in range(10):
-        conversation.send(turn(f"message {number}", *(
-            [SlotSet("aspect", "benefits")] if number == 1 else [])))
-    assert conversation.loaded().get_slot("aspect") == "benefits"
+    conversation = summarised_conversation(store, "returning-person", "aspect", "benefits")
     conversation.send(SESSION_START + [SlotSet("barrier", "childcare")] + turn("back next day"))
     loaded = conversation.loaded()
     assert loaded.get_slot("aspect") is None and loaded.get_slot("barrier") == "childcare"
