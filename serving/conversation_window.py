@@ -37,7 +37,7 @@ DEFAULT_WINDOW_TURNS = 2
 # Metadata key on summary events; its value is the id of the last event the summary stands for.
 SUMMARY_KEY = "careerbot_summary_of_events_upto"
 # Entries kept per process (only conversations longer than twice the window have a summary).
-MAX_SUMMARIES = 2000
+MAX_CONVERSATIONS_REMEMBERED = 2000
 
 
 def window_turns(env=os.environ) -> int:
@@ -89,7 +89,7 @@ class RecentlyUsed:
     """A bounded map, least recently used entry dropped first: per-conversation facts this process
     can always recompute from the database, so losing one costs a query, never correctness."""
 
-    def __init__(self, size: int = MAX_SUMMARIES) -> None:
+    def __init__(self, size: int = MAX_CONVERSATIONS_REMEMBERED) -> None:
         self._size = size
         self._entries: "OrderedDict[Text, Any]" = OrderedDict()
 

@@ -38,6 +38,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from careerbot.console.db import SQLITE_WRITE_AHEAD_LOG
 from serving.conversation_window import RecentlyUsed, summarise, summary_length, window_turns
 
 logger = logging.getLogger(__name__)
@@ -225,8 +226,8 @@ def _write_ahead_log(dbapi_connection, _record) -> None:
     With synchronous=NORMAL a commit survives the process crashing; only a power cut can lose
     the last moments before it, never corrupt the file."""
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    for pragma in SQLITE_WRITE_AHEAD_LOG:
+        cursor.execute(pragma)
     cursor.close()
 
 

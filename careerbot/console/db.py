@@ -18,6 +18,10 @@ from careerbot.settings import database_url
 
 # Rasa's SQLTrackerStore table (rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent).
 EVENTS_TABLE = "events"
+# How every process opens the SQLite conversations file (the console here, the Rasa server's
+# tracker store in serving/tracker_store.py): write-ahead log, so readers never block the writer
+# and a commit is an append, not an fsync'd journal; a commit survives a crash of the process.
+SQLITE_WRITE_AHEAD_LOG = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
 
 
 def normalize_url(url: str) -> str:
@@ -55,9 +59,8 @@ class Database:
         def _on_connect(dbapi_connection, _record):
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            # WAL lets the console read while the Rasa server writes (the mode stays with the file).
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            for pragma in SQLITE_WRITE_AHEAD_LOG:
+                cursor.execute(pragma)
             cursor.close()
 
         @sa_event.listens_for(engine, "begin")
