@@ -15,6 +15,10 @@ frames from outside), each of these was a steady share of a REST turn's CPU time
   and first recomputes which nodes the targets need: Rasa runs the nodes in a single thread one
   after another anyway, so they are run in dependency order directly, the order worked out once
   for each set of targets (`SequentialGraphRunner`).
+- DIET predicts through a `tf.function` with an input signature, which canonicalises, casts and
+  matches its ~20 input arrays against that signature on every call before running the graph
+  it traced on the first one (a fifth of a turn under load). The graph (the concrete function) is
+  kept and called with the arrays as tensors of its input types (`_predict_with_traced_graph`).
 
 Each keeps Rasa's results exactly; the test suite runs the server with them installed.
 """
@@ -24,17 +28,24 @@ import functools
 import json
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
+import numpy as np
+import tensorflow as tf
+from keras.utils import tf_utils
+
 import rasa.core.processor
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.shared.constants import DIAGNOSTIC_DATA
 from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
 from rasa.shared.nlu.constants import ACTION_NAME
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.tensorflow.models import RasaModel
 
 _rasa_resolve_by_type = Event.resolve_by_type
 _rasa_get_possible_keys = RulePolicy._get_possible_keys
+_rasa_predict = RasaModel._rasa_predict
 
 
 @functools.lru_cache(maxsize=None)
@@ -143,9 +154,29 @@ class SequentialGraphRunner(DaskGraphRunner):
         return dict(results[target] for target in run_targets)
 
 
+def _predict_with_traced_graph(model: RasaModel, batch_in: Tuple[np.ndarray, ...]) -> Dict[Text, Any]:
+    graph = model.__dict__.get("_careerbot_prediction_graph")
+    if graph is None or model._run_eagerly:
+        # Rasa's path: the first call traces the graph (and prepares the model).
+        outputs = _rasa_predict(model, batch_in)
+        if model._tf_predict_step is not None:
+            model._careerbot_prediction_graph = model._tf_predict_step.get_concrete_function()
+        return outputs
+    inputs = graph.structured_input_signature[0][0]
+    if len(batch_in) != len(inputs) or any(
+            len(array.shape) != len(spec.shape) for array, spec in zip(batch_in, inputs)):
+        return _rasa_predict(model, batch_in)  # a shape the graph was not traced for: Rasa reports it
+    tensors = [tf.convert_to_tensor(array, dtype=spec.dtype) for array, spec in zip(batch_in, inputs)]
+    outputs = tf_utils.sync_to_numpy_or_python_type(graph._call_flat(tensors, graph.captured_inputs))
+    if DIAGNOSTIC_DATA in outputs:
+        outputs[DIAGNOSTIC_DATA] = model._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
+    return outputs
+
+
 def install() -> None:
     RulePolicy._rule_key_to_state = staticmethod(_rule_key_to_state)
     RulePolicy._get_possible_keys = _get_possible_keys
     Event.resolve_by_type = staticmethod(_resolve_by_type)
+    RasaModel._rasa_predict = _predict_with_traced_graph
     # The processor loads every model it serves with the runner class it imported.
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner

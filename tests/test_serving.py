@@ -57,3 +57,40 @@ def test_rules_looked_up_by_previous_action_match_exactly_the_rules_rasa_finds(t
                 compared += 1
                 matched += bool(expected)
     assert compared > 300 and matched > 100  # the comparison covered rules that do match
+
+
+def test_diet_called_through_its_traced_graph_predicts_exactly_what_rasa_predicts(monkeypatch):
+    """serving/turn_cost.py calls DIET's traced prediction graph directly: same intents, ranking,
+    confidences and entities as Rasa's tf.function call, on every held-out message."""
+    import asyncio
+
+    from rasa.core.agent import Agent
+    from rasa.utils.tensorflow.models import RasaModel
+
+    from serving import model_loading
+    from tests.support import nlu_eval
+
+    monkeypatch.setattr(RasaModel, "load", RasaModel.load)  # undone after the test
+    model_loading.install()
+    monkeypatch.setattr(RasaModel, "_rasa_predict", turn_cost._predict_with_traced_graph)
+    agent = Agent.load(str(latest_model()))
+    loop = asyncio.new_event_loop()
+    texts = [example.text for example in nlu_eval.load_examples()]
+    ours = [loop.run_until_complete(agent.parse_message(text)) for text in texts]
+    assert any(model.__dict__.get("_careerbot_prediction_graph") is not None
+               for model in _diet_models(agent))  # the direct path was the one taken
+    monkeypatch.setattr(RasaModel, "_rasa_predict", turn_cost._rasa_predict)
+    rasas = [loop.run_until_complete(agent.parse_message(text)) for text in texts]
+    loop.close()
+    for text, mine, theirs in zip(texts, ours, rasas):
+        assert (mine["intent"], mine["intent_ranking"], mine["entities"]) == (
+            theirs["intent"], theirs["intent_ranking"], theirs["entities"]), text
+
+
+def _diet_models(agent):
+    from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+
+    for node in agent.processor.graph_runner._instantiated_nodes.values():
+        component = getattr(node, "_component", None)
+        if isinstance(component, DIETClassifier):
+            yield component.model
