@@ -5,10 +5,11 @@ tested is what runs.
 """
 import sys
 
-from serving import action_failure, model_loading, tracker_store, turn_cost
+from serving import action_connections, action_failure, model_loading, tracker_store, turn_cost
 
 
 def main() -> None:
+    action_connections.install()
     action_failure.install()
     model_loading.install()
     tracker_store.install()

@@ -19,6 +19,13 @@ frames from outside), each of these was a steady share of a REST turn's CPU time
   matches its ~20 input arrays against that signature on every call before running the graph
   it traced on the first one (a fifth of a turn under load). The graph (the concrete function) is
   kept and called with the arrays as tensors of its input types (`_predict_with_traced_graph`).
+- Every tracker made during a turn (about ten: each prediction replays the conversation into a
+  fresh one per policy) shallow-copies each of the domain's slots with `copy.copy`, which goes
+  through the generic `__reduce_ex__` protocol. `Slot.__copy__` makes the same copy (a new object
+  with the same attribute dictionary) directly.
+- Each message's sparse features from the three featurisers are joined with `scipy.sparse.hstack`,
+  whose general block-matrix code costs more than the join: the COO parts are concatenated
+  directly (`_combine_sparse_features`), the same entries in the same order.
 
 Each keeps Rasa's results exactly; the test suite runs the server with them installed.
 """
@@ -29,6 +36,7 @@ import json
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 import numpy as np
+import scipy.sparse
 import tensorflow as tf
 from keras.utils import tf_utils
 
@@ -40,12 +48,15 @@ from rasa.shared.nlu.constants import ACTION_NAME
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
+from rasa.shared.core.slots import Slot
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.tensorflow.models import RasaModel
 
 _rasa_resolve_by_type = Event.resolve_by_type
 _rasa_get_possible_keys = RulePolicy._get_possible_keys
 _rasa_predict = RasaModel._rasa_predict
+_rasa_combine_sparse_features = Features._combine_sparse_features
 
 
 @functools.lru_cache(maxsize=None)
@@ -173,10 +184,30 @@ def _predict_with_traced_graph(model: RasaModel, batch_in: Tuple[np.ndarray, ...
     return outputs
 
 
+def _copy_slot(slot: Slot) -> Slot:
+    copied = object.__new__(type(slot))
+    copied.__dict__.update(slot.__dict__)
+    return copied
+
+
+def _combine_sparse_features(features: Features, additional: Features) -> None:
+    left, right = features.features, additional.features
+    if not (scipy.sparse.isspmatrix_coo(left) and scipy.sparse.isspmatrix_coo(right)) \
+            or left.shape[0] != right.shape[0]:
+        return _rasa_combine_sparse_features(features, additional)  # and its error message
+    features.features = scipy.sparse.coo_matrix(
+        (np.concatenate([left.data, right.data]),
+         (np.concatenate([left.row, right.row]), np.concatenate([left.col, right.col + left.shape[1]]))),
+        shape=(left.shape[0], left.shape[1] + right.shape[1]))
+    features._cached_fingerprint = None
+
+
 def install() -> None:
     RulePolicy._rule_key_to_state = staticmethod(_rule_key_to_state)
     RulePolicy._get_possible_keys = _get_possible_keys
     Event.resolve_by_type = staticmethod(_resolve_by_type)
     RasaModel._rasa_predict = _predict_with_traced_graph
+    Slot.__copy__ = _copy_slot
+    Features._combine_sparse_features = _combine_sparse_features
     # The processor loads every model it serves with the runner class it imported.
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner

@@ -94,3 +94,74 @@ def _diet_models(agent):
         component = getattr(node, "_component", None)
         if isinstance(component, DIETClassifier):
             yield component.model
+
+
+def test_sparse_features_joined_directly_are_the_matrix_scipy_hstack_builds():
+    """serving/turn_cost.py's join of two featurisers' COO features: same entries, order, dtypes
+    and shape as Rasa's hstack, for mixed value types; other formats still go through Rasa's."""
+    import numpy as np
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+
+    rng = np.random.default_rng(1)
+    for trial in range(100):
+        rows = int(rng.integers(1, 8))
+        left, right = (scipy.sparse.random(rows, int(rng.integers(1, 50)), density=0.3, format="coo",
+                                           random_state=trial * 2 + side,
+                                           dtype=rng.choice([np.float32, np.float64, np.int64]))
+                       for side in (0, 1))
+        theirs, ours = (Features(left.copy(), "sequence", "text", "words") for _ in range(2))
+        turn_cost._rasa_combine_sparse_features(theirs, Features(right, "sequence", "text", "chars"))
+        turn_cost._combine_sparse_features(ours, Features(right, "sequence", "text", "chars"))
+        a, b = theirs.features, ours.features
+        assert (type(a), a.shape, a.dtype, a.row.dtype) == (type(b), b.shape, b.dtype, b.row.dtype)
+        assert (a.row == b.row).all() and (a.col == b.col).all() and (a.data == b.data).all()
+    csr = Features(scipy.sparse.csr_matrix(np.eye(2)), "sequence", "text", "words")
+    turn_cost._combine_sparse_features(csr, Features(scipy.sparse.coo_matrix(np.eye(2)), "sequence", "text", "chars"))
+    assert csr.features.shape == (2, 4)
+    with pytest.raises(ValueError, match="sequence dimensions do not match"):
+        turn_cost._combine_sparse_features(
+            Features(scipy.sparse.coo_matrix(np.eye(2)), "sequence", "text", "words"),
+            Features(scipy.sparse.coo_matrix(np.eye(3)), "sequence", "text", "chars"))
+
+
+def test_action_calls_share_one_connection_until_it_has_been_idle(monkeypatch):
+    """serving/action_connections.py: successive calls to an endpoint reuse one connection, which
+    is let go once idle (before the server would close it), and the next call opens a new one."""
+    import asyncio
+
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    from serving import action_connections
+
+    monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)  # undone afterwards
+    action_connections.install()
+    monkeypatch.setattr(action_connections, "IDLE_CONNECTION_SECONDS", 0.3)
+    client_ports = []
+
+    async def webhook(request):
+        client_ports.append(request.transport.get_extra_info("peername")[1])
+        return web.json_response({"events": [], "responses": []})
+
+    async def scenario():
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app, keepalive_timeout=5)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        try:
+            for _ in range(5):
+                assert await endpoint.request(json={"next_action": "x"}, method="post") == {
+                    "events": [], "responses": []}
+            await asyncio.sleep(1.5)
+            assert await endpoint.request(json={"next_action": "x"}, method="post") == {
+                "events": [], "responses": []}
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(scenario())
+    assert len(set(client_ports[:5])) == 1 and client_ports[5] != client_ports[0]

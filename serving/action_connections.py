@@ -1,0 +1,63 @@
+"""Calls to the action server reuse their HTTP connections.
+
+Rasa 3.6 opens a new aiohttp session for every request to an endpoint (`EndpointConfig.request`:
+`async with self.session() as session`), so every custom action call and form validation
+connects, and the action server accepts, a new TCP connection: under load, session set-up was a
+twentieth of the Rasa server's CPU time. Here each endpoint keeps one session per event loop (each
+Sanic worker has its own loop), with the same headers, authentication and timeout as Rasa's.
+
+Idle connections are let go after IDLE_CONNECTION_SECONDS, before the action server (Sanic, 5 s
+keep-alive by default) closes them itself: a request must never be sent on a connection the server
+is closing at that moment, which would fail the action for the person.
+"""
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Dict, Text
+
+import aiohttp
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+IDLE_CONNECTION_SECONDS = 2.0
+
+_rasa_session = EndpointConfig.session
+# Per event loop, so that a session is only used on the loop it was made on.
+_sessions_by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[Text, aiohttp.ClientSession]]" = (
+    weakref.WeakKeyDictionary())
+
+
+class _KeptSession:
+    """`async with` gives the endpoint's kept session and leaves it open afterwards."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self.session
+
+    async def __aexit__(self, *exc_info) -> None:
+        return None
+
+
+def _kept_session(endpoint: EndpointConfig):
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return _rasa_session(endpoint)  # no loop to keep a session on: Rasa's own, closed after use
+    sessions = _sessions_by_loop.setdefault(loop, {})
+    key = repr((endpoint.url, endpoint.headers, endpoint.basic_auth))
+    session = sessions.get(key)
+    if session is None or session.closed:
+        # What Rasa's `session()` sets, with a connector that lets idle connections go early.
+        auth = endpoint.basic_auth
+        session = sessions[key] = aiohttp.ClientSession(
+            headers=endpoint.headers,
+            auth=aiohttp.BasicAuth(auth["username"], auth["password"]) if auth else None,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_SECONDS))
+    return _KeptSession(session)
+
+
+def install() -> None:
+    EndpointConfig.session = _kept_session
