@@ -26,6 +26,8 @@ frames from outside), each of these was a steady share of a REST turn's CPU time
 - Each message's sparse features from the three featurisers are joined with `scipy.sparse.hstack`,
   whose general block-matrix code costs more than the join: the COO parts are concatenated
   directly (`_combine_sparse_features`), the same entries in the same order.
+- Before every parse the processor asks whether the domain is empty, which serialises the whole
+  domain and a newly built empty one to compare them: the loaded domain's answer is kept.
 
 Each keeps Rasa's results exactly; the test suite runs the server with them installed.
 """
@@ -47,6 +49,7 @@ from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
 from rasa.shared.nlu.constants import ACTION_NAME
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.slots import Slot
 from rasa.shared.nlu.training_data.features import Features
@@ -57,6 +60,7 @@ _rasa_resolve_by_type = Event.resolve_by_type
 _rasa_get_possible_keys = RulePolicy._get_possible_keys
 _rasa_predict = RasaModel._rasa_predict
 _rasa_combine_sparse_features = Features._combine_sparse_features
+_rasa_domain_is_empty = Domain.is_empty
 
 
 @functools.lru_cache(maxsize=None)
@@ -202,6 +206,12 @@ def _combine_sparse_features(features: Features, additional: Features) -> None:
     features._cached_fingerprint = None
 
 
+def _domain_is_empty(domain: Domain) -> bool:
+    if "_careerbot_is_empty" not in domain.__dict__:
+        domain._careerbot_is_empty = _rasa_domain_is_empty(domain)
+    return domain._careerbot_is_empty
+
+
 def install() -> None:
     RulePolicy._rule_key_to_state = staticmethod(_rule_key_to_state)
     RulePolicy._get_possible_keys = _get_possible_keys
@@ -209,5 +219,6 @@ def install() -> None:
     RasaModel._rasa_predict = _predict_with_traced_graph
     Slot.__copy__ = _copy_slot
     Features._combine_sparse_features = _combine_sparse_features
+    Domain.is_empty = _domain_is_empty
     # The processor loads every model it serves with the runner class it imported.
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner

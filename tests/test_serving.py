@@ -165,3 +165,16 @@ def test_action_calls_share_one_connection_until_it_has_been_idle(monkeypatch):
 
     asyncio.run(scenario())
     assert len(set(client_ports[:5])) == 1 and client_ports[5] != client_ports[0]
+
+
+def test_domain_emptiness_is_rasas_answer_for_the_project_domain_and_an_empty_one():
+    from rasa.shared.core.domain import Domain
+
+    from careerbot.settings import PROJECT_ROOT
+
+    for domain in (Domain.load(str(PROJECT_ROOT / "domain.yml")), Domain.empty()):
+        expected = turn_cost._rasa_domain_is_empty(domain)
+        assert turn_cost._domain_is_empty(domain) is expected
+        assert turn_cost._domain_is_empty(domain) is expected  # the kept answer
+    assert turn_cost._domain_is_empty(Domain.empty()) and not turn_cost._domain_is_empty(
+        Domain.load(str(PROJECT_ROOT / "domain.yml")))
