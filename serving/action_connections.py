@@ -21,7 +21,6 @@ from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 IDLE_CONNECTION_SECONDS = 2.0
 
-_rasa_session = EndpointConfig.session
 # Per event loop, so that a session is only used on the loop it was made on.
 _sessions_by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[Text, aiohttp.ClientSession]]" = (
     weakref.WeakKeyDictionary())
@@ -40,12 +39,9 @@ class _KeptSession:
         return None
 
 
-def _kept_session(endpoint: EndpointConfig):
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return _rasa_session(endpoint)  # no loop to keep a session on: Rasa's own, closed after use
-    sessions = _sessions_by_loop.setdefault(loop, {})
+def _kept_session(endpoint: EndpointConfig) -> _KeptSession:
+    # Rasa asks for a session only in coroutines (`request`, the model server pull): a loop runs.
+    sessions = _sessions_by_loop.setdefault(asyncio.get_running_loop(), {})
     key = repr((endpoint.url, endpoint.headers, endpoint.basic_auth))
     session = sessions.get(key)
     if session is None or session.closed:

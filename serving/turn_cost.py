@@ -170,14 +170,16 @@ class SequentialGraphRunner(DaskGraphRunner):
 
 
 def _predict_with_traced_graph(model: RasaModel, batch_in: Tuple[np.ndarray, ...]) -> Dict[Text, Any]:
-    graph = model.__dict__.get("_careerbot_prediction_graph")
-    if graph is None or model._run_eagerly:
-        # Rasa's path: the first call traces the graph (and prepares the model).
+    traced = model.__dict__.get("_careerbot_prediction_graph")
+    if traced is None:
+        # Rasa's path: the first call traces the graph (and prepares the model); run eagerly,
+        # there is no graph to keep.
         outputs = _rasa_predict(model, batch_in)
         if model._tf_predict_step is not None:
-            model._careerbot_prediction_graph = model._tf_predict_step.get_concrete_function()
+            graph = model._tf_predict_step.get_concrete_function()
+            model._careerbot_prediction_graph = (graph, graph.structured_input_signature[0][0])
         return outputs
-    inputs = graph.structured_input_signature[0][0]
+    graph, inputs = traced
     if len(batch_in) != len(inputs) or any(
             len(array.shape) != len(spec.shape) for array, spec in zip(batch_in, inputs)):
         return _rasa_predict(model, batch_in)  # a shape the graph was not traced for: Rasa reports it
