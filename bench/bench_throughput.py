@@ -29,7 +29,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    CONTENT_QUESTION, GREETING, REFERRAL_REQUEST, peak_rss_mb, postgres_database,
+    CONTENT_QUESTION, GREETING, REFERRAL_REQUEST, cpu_seconds, peak_rss_mb, postgres_database,
     running_assistant, sender_ids, summarize_ms, write_results,
 )
 from tests.support.production import start_production  # noqa: E402
@@ -75,36 +75,51 @@ async def run_level(url: str, conversations: int, messages: int, time_limit: flo
 
 
 @contextlib.contextmanager
-def single_server(extra_env: dict, memory: dict) -> Iterator[str]:
+def single_server(extra_env: dict, memory: dict) -> Iterator[tuple]:
+    """The REST webhook's URL and the server processes, by kind, whose CPU time is measured."""
     with running_assistant(extra_env, memory=memory) as assistant:
-        yield f"{assistant.url}/webhooks/rest/webhook"
+        yield (f"{assistant.url}/webhooks/rest/webhook",
+               {"rasa": [assistant.rasa.process.pid], "actions": [assistant.actions.process.pid]})
 
 
 @contextlib.contextmanager
 def production_profile(memory: dict) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="careerbot-bench-") as work:
         running = start_production(Path(work), instances=2, workers=2)
+        postmaster = int((running.postgres.data / "postmaster.pid").read_text().split()[0])
+        processes = {"postgresql": [postmaster], "redis": [running.redis.process.pid]}
+        for name, server in running.servers.items():
+            processes.setdefault(running.processes[name].kind, []).append(server.process.pid)
         try:
-            yield f"{running.public_url}/webhooks/rest/webhook"
+            yield f"{running.public_url}/webhooks/rest/webhook", processes
         finally:
             memory.update({f"{name} peak_rss_mb": peak_rss_mb(server.process.pid)
                            for name, server in running.servers.items() if name != "nginx"})
             running.stop()
 
 
+def cpu_by_kind(processes: dict) -> dict:
+    return {kind: sum(cpu_seconds(pid) for pid in pids) for kind, pids in processes.items()}
+
+
 def bench_backend(name: str, server, levels, messages: int, time_limit: float) -> dict:
     memory: dict = {}
     results = []
-    with server(memory) as url:
+    with server(memory) as (url, processes):
         senders = sender_ids(f"load-{name}")
         asyncio.run(run_level(url, 5, len(SCRIPT), time_limit, senders))  # warm-up
         for level in levels:
+            before = cpu_by_kind(processes)
             figures = asyncio.run(run_level(url, level, messages, time_limit, senders))
+            after = cpu_by_kind(processes)
+            answered = max(figures["messages_answered"], 1)
+            figures["cpu_ms_per_message"] = {kind: round((after[kind] - before[kind]) * 1000 / answered, 2)
+                                             for kind in processes}
             results.append(figures)
             print(f"{name:10} {level:4d} conversations: {figures['messages_per_second']:6.1f} msg/s, "
                   f"p50 {figures['latency'].get('p50_ms')} p95 {figures['latency'].get('p95_ms')} ms, "
                   f"{figures['errors']} errors, {figures['stopped_by_time_limit']} not sent (time limit) "
-                  f"in {figures['seconds']} s", flush=True)
+                  f"in {figures['seconds']} s; CPU ms a message {figures['cpu_ms_per_message']}", flush=True)
     return {"levels": results, "server_memory": memory}
 
 
@@ -133,7 +148,9 @@ def main() -> None:
         "method": f"asyncio + aiohttp, N concurrent conversations of {args.messages} messages each "
                   f"(cycling {SCRIPT}), no think time, {args.time_limit:g} s limit per level, "
                   "fresh sender ids; sqlite/postgresql: one Rasa server with the in-memory lock "
-                  "store (the default); production: make run-production's topology",
+                  "store (the default); production: make run-production's topology; CPU ms a message: "
+                  "user + system time of each kind of server process (and its children) during the "
+                  "level, from /proc, over the messages answered",
         "target": TARGET, "backends": backends})
 
 

@@ -82,6 +82,18 @@ def peak_rss_mb(pid: int) -> float:
     return round(sum(_status_kib(p, "VmHWM") for p in [pid] + _descendants(pid)) / 1024, 1)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by a process and its living descendants."""
+    total = 0
+    for process in [pid] + _descendants(pid):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (man 5 proc)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     return round(sum(_status_kib(p, "VmRSS") for p in [pid] + _descendants(pid)) / 1024, 1)
 

@@ -191,8 +191,8 @@ def throughput(table: Table, out: List[str]) -> None:
         return
     target = data["target"]
     out.append(f"Method: {data['method']}. Run {data['when']}, load average {data['machine']['load_average_1_5_15']}.\n")
-    out.append("| database | conversations | answered | msg/s | p50 | p95 | p99 | errors | not sent (time limit) | seconds |\n"
-               "|---|---|---|---|---|---|---|---|---|---|")
+    out.append("| database | conversations | answered | msg/s | p50 | p95 | p99 | errors | not sent (time limit) | seconds | CPU ms a message |\n"
+               "|---|---|---|---|---|---|---|---|---|---|---|")
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for backend, result in data["backends"].items():
         levels = result["levels"]
@@ -200,7 +200,8 @@ def throughput(table: Table, out: List[str]) -> None:
             lat = level["latency"]
             out.append(f"| {backend} | {level['conversations']} | {level['messages_answered']} | {level['messages_per_second']} | "
                        f"{lat.get('p50_ms')} | {lat.get('p95_ms')} | {lat.get('p99_ms')} | {level['errors']} | "
-                       f"{level['stopped_by_time_limit']} | {level['seconds']} |")
+                       f"{level['stopped_by_time_limit']} | {level['seconds']} | "
+                       + ", ".join(f"{kind} {ms}" for kind, ms in level.get("cpu_ms_per_message", {}).items()) + " |")
             if level["conversations"] == target["conversations"]:
                 p95 = lat.get("p95_ms")
                 table.add(f"throughput, {target['conversations']} conversations ({backend})", level["messages_per_second"],
