@@ -5,8 +5,8 @@ whole history again to copy the tracker before each action, to compute the polic
 send the tracker to the action server: a turn gets slower the longer the conversation (about
 0.9 ms per earlier turn here, so turn 200 took four times as long as turn 1).
 
-Nothing in this assistant needs more than the last few turns: the policies look back four states
-(MemoizationPolicy's max_history; the longest rule is four states too), a turn is at least two
+Nothing in this assistant needs more than the last few turns: RulePolicy looks back as far as its
+longest rule, four states, a turn is at least two
 states (the bot's action, then listening), and the custom actions read slots and the latest
 message. Two turns cover that; the window holds between two and four earlier turns (the test
 suite's assistant runs with one, and every conversation test passes). The rest of the history matters only through the state it left: the slots, the

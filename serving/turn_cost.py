@@ -28,6 +28,11 @@ frames from outside), each of these was a steady share of a REST turn's CPU time
   directly (`_combine_sparse_features`), the same entries in the same order.
 - Before every parse the processor asks whether the domain is empty, which serialises the whole
   domain and a newly built empty one to compare them: the loaded domain's answer is kept.
+- Each count-vector featuriser turns a message into counts with scikit-learn's `transform` (twice:
+  per token, then for the whole text), which builds a CSR matrix through scipy's general
+  constructor and format checks, sorts it, and Rasa then converts it to COO. The counts are
+  taken with the vectoriser's own analyser and vocabulary and written as that COO matrix
+  directly (`_count_vector_features`): same entries, order, dtypes and shape.
 
 Each keeps Rasa's results exactly; the test suite runs the server with them installed.
 """
@@ -43,6 +48,7 @@ import tensorflow as tf
 from keras.utils import tf_utils
 
 import rasa.core.processor
+from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.constants import DIAGNOSTIC_DATA
 from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
@@ -51,16 +57,19 @@ from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 from rasa.shared.core.slots import Slot
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.tensorflow.models import RasaModel
+from sklearn.feature_extraction.text import CountVectorizer
 
 _rasa_resolve_by_type = Event.resolve_by_type
 _rasa_get_possible_keys = RulePolicy._get_possible_keys
 _rasa_predict = RasaModel._rasa_predict
 _rasa_combine_sparse_features = Features._combine_sparse_features
 _rasa_domain_is_empty = Domain.is_empty
+_rasa_create_count_features = CountVectorsFeaturizer._create_features
 
 
 @functools.lru_cache(maxsize=None)
@@ -214,6 +223,70 @@ def _domain_is_empty(domain: Domain) -> bool:
     return domain._careerbot_is_empty
 
 
+# Documents (a token, or a message's whole text) whose counts each vectoriser remembers: tokens
+# recur across messages, and a token's counts never change while a model is loaded.
+COUNTED_DOCUMENTS_REMEMBERED = 50_000
+
+
+def _count_matrix(vectorizer: CountVectorizer, documents: List[Text]) -> scipy.sparse.coo_matrix:
+    """What `vectorizer.transform(documents)` counts, sorted by column within each row, as
+    COO."""
+    counts_of = _document_counter(vectorizer)
+    rows: List[int] = []
+    columns: List[int] = []
+    counts: List[int] = []
+    for row, document in enumerate(documents):
+        for index, count in counts_of(document):
+            rows.append(row)
+            columns.append(index)
+            counts.append(count)
+    data = np.ones(len(counts), dtype=vectorizer.dtype) if vectorizer.binary \
+        else np.asarray(counts, dtype=vectorizer.dtype)
+    return scipy.sparse.coo_matrix(
+        (data, (np.asarray(rows, dtype=np.int32), np.asarray(columns, dtype=np.int32))),
+        shape=(len(documents), len(vectorizer.vocabulary_)))
+
+
+def _document_counter(vectorizer: CountVectorizer):
+    """The vectoriser's (vocabulary index, count) pairs of a document, by index; made once per
+    vectoriser (its parameters and vocabulary do not change after loading)."""
+    counter = vectorizer.__dict__.get("_careerbot_document_counter")
+    if counter is None:
+        analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+
+        @functools.lru_cache(maxsize=COUNTED_DOCUMENTS_REMEMBERED)
+        def counter(document: Text) -> Tuple[Tuple[int, int], ...]:
+            counts: Dict[int, int] = {}
+            for feature in analyze(document):
+                index = vocabulary.get(feature)
+                if index is not None:
+                    counts[index] = counts.get(index, 0) + 1
+            return tuple(sorted(counts.items()))
+
+        vectorizer._careerbot_document_counter = counter
+    return counter
+
+
+def _count_vector_features(featurizer: CountVectorsFeaturizer, attribute: Text,
+                           all_tokens: List[List[Text]]) -> Tuple[list, list]:
+    vectorizer = (featurizer.vectorizers or {}).get(attribute)
+    # Until its first transform a loaded vectoriser has no `vocabulary_` yet (scikit-learn sets
+    # it then): that call, and any other kind of vectoriser, goes through Rasa's code.
+    if type(vectorizer) is not CountVectorizer or "vocabulary_" not in vectorizer.__dict__:
+        return _rasa_create_count_features(featurizer, attribute, all_tokens)
+    sequence_features: list = []
+    sentence_features: list = []
+    for tokens in all_tokens:
+        if not tokens:
+            sequence_features.append(None)
+            sentence_features.append(None)
+            continue
+        sequence_features.append(_count_matrix(vectorizer, tokens))
+        sentence_features.append(_count_matrix(vectorizer, [" ".join(tokens)])
+                                 if attribute in DENSE_FEATURIZABLE_ATTRIBUTES else None)
+    return sequence_features, sentence_features
+
+
 def install() -> None:
     RulePolicy._rule_key_to_state = staticmethod(_rule_key_to_state)
     RulePolicy._get_possible_keys = _get_possible_keys
@@ -222,5 +295,6 @@ def install() -> None:
     Slot.__copy__ = _copy_slot
     Features._combine_sparse_features = _combine_sparse_features
     Domain.is_empty = _domain_is_empty
+    CountVectorsFeaturizer._create_features = _count_vector_features
     # The processor loads every model it serves with the runner class it imported.
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner

@@ -10,6 +10,7 @@ from rasa.core.policies.rule_policy import RulePolicy
 
 from serving import action_failure, turn_cost
 from serving.action_failure import RemoteActionWithFallback
+from careerbot.settings import PROJECT_ROOT
 from tests.support.servers import latest_model
 
 
@@ -90,10 +91,46 @@ def test_diet_called_through_its_traced_graph_predicts_exactly_what_rasa_predict
 def _diet_models(agent):
     from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 
-    for node in agent.processor.graph_runner._instantiated_nodes.values():
-        component = getattr(node, "_component", None)
-        if isinstance(component, DIETClassifier):
-            yield component.model
+    return [component.model for component in _components(agent, DIETClassifier)]
+
+
+def _components(agent, component_class):
+    return [node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
+            if isinstance(getattr(node, "_component", None), component_class)]
+
+
+def test_count_vector_features_are_the_matrices_scikit_learn_and_rasa_build():
+    """serving/turn_cost.py counts with each vectoriser's analyser and vocabulary and writes COO
+    directly: same entries, order, dtypes and shape as Rasa's transform, sort and conversion, for
+    the tokens and texts of every held-out message, counted fresh and remembered."""
+    import asyncio
+
+    import spacy
+    from rasa.core.agent import Agent
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+
+    from tests.support import nlu_eval
+
+    agent = Agent.load(str(latest_model()))
+    asyncio.run(agent.parse_message("hello"))  # scikit-learn sets up the vocabulary on first use
+    featurizers = _components(agent, CountVectorsFeaturizer)
+    assert {featurizer._config["analyzer"] for featurizer in featurizers} == {"word", "char_wb"}
+    nlp = spacy.load(PROJECT_ROOT / "build" / "spacy_en_lookup")
+    docs = [nlp(example.text) for example in nlu_eval.load_examples()]
+    token_lists = [[token.lemma_ for token in doc] for doc in docs] + [[token.text for token in doc] for doc in docs]
+    compared = 0
+    for featurizer in featurizers:
+        for _ in range(2):  # first counted, then remembered
+            for tokens in token_lists:
+                theirs = turn_cost._rasa_create_count_features(featurizer, "text", [tokens])
+                ours = turn_cost._count_vector_features(featurizer, "text", [tokens])
+                for a, b in zip(theirs[0] + theirs[1], ours[0] + ours[1]):
+                    assert (type(a), a.shape, a.dtype, a.row.dtype, a.col.dtype) == \
+                        (type(b), b.shape, b.dtype, b.row.dtype, b.col.dtype)
+                    assert (a.row == b.row).all() and (a.col == b.col).all() and (a.data == b.data).all()
+                    compared += 1
+    assert compared == 2 * 2 * 2 * len(token_lists)
+    assert turn_cost._count_vector_features(featurizers[0], "text", [[]]) == ([None], [None])
 
 
 def test_sparse_features_joined_directly_are_the_matrix_scipy_hstack_builds():
