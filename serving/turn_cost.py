@@ -28,6 +28,9 @@ frames from outside), each of these was a steady share of a REST turn's CPU time
   directly (`_combine_sparse_features`), the same entries in the same order.
 - Before every parse the processor asks whether the domain is empty, which serialises the whole
   domain and a newly built empty one to compare them: the loaded domain's answer is kept.
+- The processor deep-copies events, slots and parse data for its debug log lines (so that the
+  logged values cannot change afterwards) whether or not debug logging is on: the copies are made
+  only when structlog passes debug lines on (`_DeepCopyForDebugLogs`).
 - Each count-vector featuriser turns a message into counts with scikit-learn's `transform` (twice:
   per token, then for the whole text), which builds a CSR matrix through scipy's general
   constructor and format checks, sorts it, and Rasa then converts it to COO. The counts are
@@ -38,12 +41,14 @@ Each keeps Rasa's results exactly; the test suite runs the server with them inst
 """
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
 import numpy as np
 import scipy.sparse
+import structlog
 import tensorflow as tf
 from keras.utils import tf_utils
 
@@ -287,6 +292,18 @@ def _count_vector_features(featurizer: CountVectorsFeaturizer, attribute: Text,
     return sequence_features, sentence_features
 
 
+class _DeepCopyForDebugLogs:
+    """Stands for the `copy` module in rasa.core.processor, which uses it only to deep-copy the
+    arguments of its `structlogger.debug` calls."""
+
+    @staticmethod
+    def deepcopy(value: Any) -> Any:
+        # Rasa configures structlog with a filtering logger: below its level `debug` is a no-op.
+        if structlog.get_config()["wrapper_class"].debug.__name__ == "_nop":
+            return value
+        return copy.deepcopy(value)
+
+
 def install() -> None:
     RulePolicy._rule_key_to_state = staticmethod(_rule_key_to_state)
     RulePolicy._get_possible_keys = _get_possible_keys
@@ -298,3 +315,4 @@ def install() -> None:
     CountVectorsFeaturizer._create_features = _count_vector_features
     # The processor loads every model it serves with the runner class it imported.
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner
+    rasa.core.processor.copy = _DeepCopyForDebugLogs

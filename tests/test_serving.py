@@ -215,3 +215,36 @@ def test_domain_emptiness_is_rasas_answer_for_the_project_domain_and_an_empty_on
         assert turn_cost._domain_is_empty(domain) is expected  # the kept answer
     assert turn_cost._domain_is_empty(Domain.empty()) and not turn_cost._domain_is_empty(
         Domain.load(str(PROJECT_ROOT / "domain.yml")))
+
+
+def test_processor_copies_for_debug_logs_only_when_debug_lines_are_written():
+    """serving/turn_cost.py stands in for the `copy` module in Rasa's processor, which uses it
+    only for the arguments of its debug log calls: checked on the processor's source, then that
+    the copy is skipped at INFO and made at DEBUG."""
+    import ast
+    import inspect
+    import logging
+
+    import rasa.core.processor
+    import structlog
+    from rasa.utils.log_utils import configure_structlog
+
+    tree = ast.parse(inspect.getsource(rasa.core.processor))
+    debug_calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+                   and ast.unparse(node.func) == "structlogger.debug"]
+    inside_debug_calls = {id(node) for call in debug_calls for node in ast.walk(call)}
+    uses = [node for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name) and node.value.id == "copy"]
+    assert uses and all(id(node) in inside_debug_calls for node in uses)
+
+    events = [{"event": "slot", "value": ["a"]}]
+    stand_in = turn_cost._DeepCopyForDebugLogs
+    before = structlog.get_config()
+    try:
+        configure_structlog(logging.INFO)
+        assert stand_in.deepcopy(events) is events
+        configure_structlog(logging.DEBUG)
+        copied = stand_in.deepcopy(events)
+        assert copied == events and copied is not events and copied[0]["value"] is not events[0]["value"]
+    finally:
+        structlog.configure(**before)
