@@ -1,11 +1,13 @@
 """The atomic Redis lock store against the real Redis on 127.0.0.1:6379."""
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
-from rasa.core.lock_store import LockError
+from rasa.core.lock_store import LOCK_LIFETIME, LockError
 
+from serving.lock_store import STALE_LOCK_SECONDS
 from tests.support.lock_race import atomic_store, tickets_issued_concurrently
 from tests.support.servers import free_port
 
@@ -33,3 +35,19 @@ def test_unreachable_redis_refuses_the_ticket_with_a_lock_error():
     with pytest.raises(LockError, match="lock store is unavailable"):
         store.issue_ticket("someone")
     store.cleanup("someone", 0)  # after a turn: logged, not raised (the turn was already saved)
+
+
+def test_a_ticket_left_by_a_crashed_instance_expires_and_the_next_turn_is_served():
+    crashed, alive = atomic_store("expiry"), atomic_store("expiry")
+    conversation = uuid.uuid4().hex
+    crashed.issue_ticket(conversation, lock_lifetime=0.2)  # never returned
+    waiting = alive.issue_ticket(conversation, lock_lifetime=30)
+    assert alive.get_lock(conversation).is_locked(waiting)
+    time.sleep(0.3)
+    alive.update_lock(conversation)  # what Rasa calls while a turn waits
+    lock = alive.get_lock(conversation)
+    assert [ticket.number for ticket in lock.tickets] == [waiting] and not lock.is_locked(waiting)
+    key = alive.key_prefix + conversation
+    assert LOCK_LIFETIME < alive.red.ttl(key) <= LOCK_LIFETIME + STALE_LOCK_SECONDS  # no leftovers
+    alive.cleanup(conversation, waiting)
+    assert alive.get_lock(conversation) is None
