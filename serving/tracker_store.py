@@ -70,6 +70,14 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         options = create_engine_kwargs(url)
+        if url.get_backend_name() == "postgresql":
+            # Each statement commits by itself: a turn's read is one SELECT, without the BEGIN
+            # before it and the ROLLBACK when the pool takes the connection back, and its save
+            # one multi-row INSERT (psycopg2's execute_values, pages of 1,000 rows: a turn adds
+            # a handful), which is atomic by itself, without BEGIN and COMMIT. A save that fails
+            # half-way through a larger one is completed by the retry: the events still to write
+            # are counted from what is stored (`_additional_events`).
+            options.update(isolation_level="AUTOCOMMIT")
         if url.get_backend_name() == "sqlite":
             # Kept open: SQLAlchemy 1.4 would open and close the file for every query, and the
             # last connection to close checkpoints the write-ahead log (an fsync) every turn.
