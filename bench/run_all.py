@@ -26,6 +26,7 @@ from bench.common import PROJECT_ROOT, postgres_database  # noqa: E402
 BENCHMARKS = [
     ("nlu", ["bench/bench_nlu.py"], 300, False),
     ("latency", ["bench/bench_latency.py"], 480, False),
+    ("diet", ["bench/bench_diet.py"], 240, False),
     ("profile", ["bench/bench_profile.py"], 240, False),
     ("growth", ["bench/bench_growth.py"], 600, False),
     ("throughput", ["bench/bench_throughput.py"], 900, False),

@@ -5,7 +5,8 @@ tested is what runs.
 """
 import sys
 
-from serving import action_connections, action_failure, model_loading, tracker_store, turn_cost
+from serving import (action_connections, action_failure, diet_inference, model_loading, tracker_store,
+                     turn_cost)
 
 
 def main() -> None:
@@ -14,6 +15,7 @@ def main() -> None:
     model_loading.install()
     tracker_store.install()
     turn_cost.install()
+    diet_inference.install()  # wraps turn_cost's DIET prediction, so after it
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"
