@@ -19,6 +19,12 @@ PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python
 # Custom components only act at run time (none is trainable), so their code is not an input.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 MODEL_STAMP := models/.trained
+# Every training runs with TensorFlow's deterministic ops and a fixed Python hash seed, so that the
+# model `make test` measures is the model any other training of the same data gives: two trainings
+# gave byte-identical DIET weights (DIET's random_seed alone does not promise that). CPU only; on a
+# GPU some of DIET's ops have no deterministic kernel. Same variables in bench/ and the Dockerfile
+# (careerbot/settings.py TRAINING_ENV).
+TRAIN_ENV := TF_DETERMINISTIC_OPS=1 PYTHONHASHSEED=0
 SPACY_PIPELINE := build/spacy_en_lookup/meta.json
 
 .PHONY: help run run-production nginx train shell test validate test-stories pytest clean chromium telegram-webhook import-directory staff-user purge-conversations bench
@@ -51,11 +57,11 @@ $(SPACY_PIPELINE): $(VENV)/.installed careerbot/nlp.py
 	$(PY) -m careerbot.nlp build/spacy_en_lookup
 
 $(MODEL_STAMP): $(SPACY_PIPELINE) $(TRAINING_INPUTS)
-	$(RASA) train --fixed-model-name careerbot --out models
+	$(TRAIN_ENV) $(RASA) train --fixed-model-name careerbot --out models
 	@touch $@
 
 train: $(SPACY_PIPELINE)
-	$(RASA) train --fixed-model-name careerbot --out models
+	$(TRAIN_ENV) $(RASA) train --fixed-model-name careerbot --out models
 	@touch $(MODEL_STAMP)
 
 # The widget's one browser dependency (socket.io-client), served as shipped: no build step.

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rasa.core.agent import Agent  # noqa: E402
 
-from careerbot.settings import PROJECT_ROOT  # noqa: E402
+from careerbot.settings import PROJECT_ROOT, TRAINING_ENV  # noqa: E402
 from components.entity_normalizer import EntityLexiconNormalizer  # noqa: E402
 from components.place_answer import PlaceAnswerClassifier  # noqa: E402
 from components.place_extractor import PlaceEntityExtractor  # noqa: E402
@@ -76,7 +77,8 @@ def model_without_lemmas(out_dir: Path) -> Path:
     config_path.write_text(yaml.safe_dump(config))
     subprocess.run([str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config",
                     str(config_path), "--out", str(out_dir), "--fixed-model-name", "nolemma"],
-                   cwd=PROJECT_ROOT, check=True, capture_output=True)
+                   cwd=PROJECT_ROOT, env={**os.environ, **TRAINING_ENV}, check=True,
+                   capture_output=True)
     return out_dir / "nolemma.tar.gz"
 
 

@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_startup.py [--skip-training] [--training-timeout 900]
 
 - Training: `rasa train --force --fixed-model-name careerbot` into a temporary --out directory,
+  in the same reproducible environment as `make train` (careerbot/settings.py TRAINING_ENV),
   with an empty training cache (RASA_CACHE_DIRECTORY in the temporary directory), so nothing is
   reused: the time a first `make train` takes. models/ is never touched.
 - Start-up: the action server until /health answers; the Rasa server until its HTTP port answers
@@ -28,6 +29,7 @@ from bench.common import (  # noqa: E402
     CONTENT_QUESTION, GREETING, PROJECT_ROOT, REFERRAL_REQUEST, RestClient, peak_rss_mb,
     sender_ids, write_results,
 )
+from careerbot.settings import TRAINING_ENV  # noqa: E402
 from tests.support.servers import (  # noqa: E402
     BIN, Assistant, base_env, import_directory, start_action_server, start_rasa_server,
 )
@@ -38,7 +40,8 @@ WORKLOAD = [GREETING, CONTENT_QUESTION, "tell me more", REFERRAL_REQUEST, "thank
 
 def time_training(timeout: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="careerbot-train-") as scratch:
-        env = base_env(Path(scratch) / "var", {"RASA_CACHE_DIRECTORY": str(Path(scratch) / "cache")})
+        env = base_env(Path(scratch) / "var", {"RASA_CACHE_DIRECTORY": str(Path(scratch) / "cache"),
+                                               **TRAINING_ENV})
         started = time.perf_counter()
         with open(Path(scratch) / "train.log", "w+") as log:
             process = subprocess.Popen(

@@ -11,6 +11,11 @@ from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# The environment every `rasa train` of this project runs in (the Makefile's TRAIN_ENV says the
+# same): TensorFlow's deterministic ops and a fixed Python hash seed make training reproducible,
+# so two trainings of the same data give the same model, not just the same figures on average.
+TRAINING_ENV = {"TF_DETERMINISTIC_OPS": "1", "PYTHONHASHSEED": "0"}
+
 
 def data_dir(env: Optional[Mapping[str, str]] = None) -> Path:
     """Where runtime data lives (SQLite files); created on first use."""
