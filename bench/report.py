@@ -25,7 +25,7 @@ from bench.common import PROJECT_ROOT, RESULTS_DIR  # noqa: E402
 
 REPORT = RESULTS_DIR / "REPORT.md"
 NLU_FROM_MAKE_TEST = PROJECT_ROOT / "results" / "nlu-quality.json"
-BENCHMARKS = ["nlu", "latency", "profile", "throughput", "growth", "startup", "directory", "staff",
+BENCHMARKS = ["nlu", "latency", "profile", "diet", "throughput", "growth", "startup", "directory", "staff",
               "lock_store"]
 
 
@@ -180,6 +180,19 @@ def profile(out: List[str]) -> None:
         out.append(f"{title}:\n\n| share of samples | frame |\n|---|---|")
         out.extend(f"| {row['share']:.1%} | `{row['frame']}` |" for row in data[key][:12])
         out.append("")
+
+
+def diet_prediction(out: List[str]) -> None:
+    data = load("diet")
+    out.append("### DIET's prediction: TensorFlow's traced graph and NumPy\n")
+    if not data:
+        out.append("Missing: bench/bench_diet.py has not run.\n")
+        return
+    cpu = data["cpu_ms_per_prediction"]
+    out.append(f"Method: {data['method']} (bench/bench_diet.py, {data['when']}). CPU per prediction: "
+               f"traced graph {cpu['traced graph']} ms, NumPy {cpu['NumPy']} ms; NumPy / traced graph "
+               f"{data['numpy_to_traced_graph']} in the same run. The server predicts in NumPy "
+               "(serving/diet_inference.py); tests/test_diet_inference.py holds both to the same parses.\n")
 
 
 def throughput(table: Table, out: List[str]) -> None:
@@ -418,6 +431,7 @@ def main() -> None:
     understanding(table, sections)
     latency(table, sections)
     profile(sections)
+    diet_prediction(sections)
     throughput(table, sections)
     growth(table, sections)
     resources(table, sections)
