@@ -27,11 +27,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from rasa.core.agent import Agent
-    from rasa.nlu.classifiers.diet_classifier import DIETClassifier
     from rasa.utils.tensorflow.models import RasaModel
 
     from serving import diet_inference, model_loading, turn_cost
     from tests.support import nlu_eval
+    from tests.support.graph_components import diet_models
 
     model_loading.install()
     batches = []
@@ -46,8 +46,7 @@ def main() -> None:
     texts = [example.text for example in nlu_eval.load_examples()]
     for text in texts:
         asyncio.run(agent.parse_message(text))
-    (model,) = [node._component.model for node in agent.processor.graph_runner._instantiated_nodes.values()
-                if isinstance(getattr(node, "_component", None), DIETClassifier)]
+    (model,) = diet_models(agent)
     numpy_diet = model._careerbot_numpy_diet
     paths = {"traced graph": lambda batch: turn_cost._predict_with_traced_graph(model, batch),
              "NumPy": numpy_diet.predict}

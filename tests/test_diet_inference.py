@@ -19,8 +19,8 @@ from rasa.utils.tensorflow.models import RasaModel
 from serving import diet_inference, model_loading, turn_cost
 from serving.diet_inference import NumpyDiet
 from tests.support import nlu_eval
+from tests.support.graph_components import diet_models
 from tests.support.servers import latest_model
-from tests.test_serving import _diet_models
 
 TOLERANCE = 1e-4
 TENSORFLOW = turn_cost._predict_with_traced_graph  # the prediction NumPy's replaces
@@ -54,7 +54,7 @@ class LoadedNlu:
         self.numpy = diet_inference.predicting_in_numpy(TENSORFLOW)
         patch.setattr(RasaModel, "_rasa_predict", self.numpy)
         self.agent = Agent.load(str(latest_model()))
-        (self.model,) = _diet_models(self.agent)
+        (self.model,) = diet_models(self.agent)
         self.loop = asyncio.new_event_loop()
 
     def recorded(self, predict):

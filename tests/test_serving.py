@@ -11,6 +11,7 @@ from rasa.core.policies.rule_policy import RulePolicy
 from serving import action_failure, turn_cost
 from serving.action_failure import RemoteActionWithFallback
 from careerbot.settings import PROJECT_ROOT
+from tests.support.graph_components import components, diet_models
 from tests.support.servers import latest_model
 
 
@@ -79,24 +80,13 @@ def test_diet_called_through_its_traced_graph_predicts_exactly_what_rasa_predict
     texts = [example.text for example in nlu_eval.load_examples()]
     ours = [loop.run_until_complete(agent.parse_message(text)) for text in texts]
     assert any(model.__dict__.get("_careerbot_prediction_graph") is not None
-               for model in _diet_models(agent))  # the direct path was the one taken
+               for model in diet_models(agent))  # the direct path was the one taken
     monkeypatch.setattr(RasaModel, "_rasa_predict", turn_cost._rasa_predict)
     rasas = [loop.run_until_complete(agent.parse_message(text)) for text in texts]
     loop.close()
     for text, mine, theirs in zip(texts, ours, rasas):
         assert (mine["intent"], mine["intent_ranking"], mine["entities"]) == (
             theirs["intent"], theirs["intent_ranking"], theirs["entities"]), text
-
-
-def _diet_models(agent):
-    from rasa.nlu.classifiers.diet_classifier import DIETClassifier
-
-    return [component.model for component in _components(agent, DIETClassifier)]
-
-
-def _components(agent, component_class):
-    return [node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
-            if isinstance(getattr(node, "_component", None), component_class)]
 
 
 def test_count_vector_features_are_the_matrices_scikit_learn_and_rasa_build():
@@ -113,7 +103,7 @@ def test_count_vector_features_are_the_matrices_scikit_learn_and_rasa_build():
 
     agent = Agent.load(str(latest_model()))
     asyncio.run(agent.parse_message("hello"))  # scikit-learn sets up the vocabulary on first use
-    featurizers = _components(agent, CountVectorsFeaturizer)
+    featurizers = components(agent, CountVectorsFeaturizer)
     assert {featurizer._config["analyzer"] for featurizer in featurizers} == {"word", "char_wb"}
     nlp = spacy.load(PROJECT_ROOT / "build" / "spacy_en_lookup")
     docs = [nlp(example.text) for example in nlu_eval.load_examples()]
