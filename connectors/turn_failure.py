@@ -11,6 +11,8 @@ from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage
 
+from connectors.turn_queue import turn_slot
+
 logger = logging.getLogger(__name__)
 
 NOT_SAVED_NOTE = ("Sorry, I couldn't take in that message just now, and it was not saved. "
@@ -20,9 +22,11 @@ MessageHandler = Callable[[UserMessage], Awaitable[Any]]
 
 
 async def handle_turn(on_new_message: MessageHandler, message: UserMessage) -> bool:
-    """Run the turn; False (logged without the message's content) when it failed."""
+    """Run the turn when its slot comes (connectors/turn_queue.py); False (logged without the
+    message's content) when it failed."""
     try:
-        await on_new_message(message)
+        async with turn_slot():
+            await on_new_message(message)
         return True
     except Exception as error:  # noqa: BLE001 - any failure is reported the same way
         logger.error("A %s message could not be handled: %s", message.input_channel,

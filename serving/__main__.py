@@ -5,11 +5,13 @@ tested is what runs.
 """
 import sys
 
+from connectors.turn_queue import concurrent_turns
 from serving import (action_connections, action_failure, diet_inference, model_loading, tracker_store,
                      turn_cost)
 
 
 def main() -> None:
+    concurrent_turns()  # a bad MAX_CONCURRENT_TURNS stops the server now, not at the first turn
     action_connections.install()
     action_failure.install()
     model_loading.install()
