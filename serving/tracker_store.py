@@ -92,7 +92,8 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         self.window_turns = window_turns()
         self.summaries = RecentlyUsed()
         # For each conversation this process loaded or saved last: how many events its tracker
-        # then held and the last of them, so that saving that tracker needs no count query.
+        # then held and the last of them (0 and None: none were stored), so that saving that
+        # tracker needs no count query.
         self.stored_upto = RecentlyUsed()
 
     def _create_index(self) -> None:
@@ -150,6 +151,8 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         with self.engine.connect() as connection:
             events = self._latest_session_events(connection, sender_id)
         if not events:
+            # A new conversation: its first save has nothing stored to count.
+            self.stored_upto.put(sender_id, (0, None))
             return None
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         self._remember_stored(tracker)
@@ -215,7 +218,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         known = self.stored_upto.pop(tracker.sender_id)
         if known is not None:
             count, last = known
-            if len(tracker.events) >= count and tracker.events[count - 1] is last:
+            if count == 0 or (len(tracker.events) >= count and tracker.events[count - 1] is last):
                 return itertools.islice(tracker.events, count, None)
         summarised, upto = summary_length(tracker.events)
         if upto is not None:

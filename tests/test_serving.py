@@ -154,7 +154,8 @@ def test_sparse_features_joined_directly_are_the_matrix_scipy_hstack_builds():
 
 def test_action_calls_share_one_connection_until_it_has_been_idle(monkeypatch):
     """serving/action_connections.py: successive calls to an endpoint reuse one connection, which
-    is let go once idle (before the server would close it), and the next call opens a new one."""
+    is let go once idle (before the server would close it), and the next call opens a new one;
+    the action server reads exactly the payload Rasa sent (written with ujson)."""
     import asyncio
 
     from aiohttp import web
@@ -165,10 +166,13 @@ def test_action_calls_share_one_connection_until_it_has_been_idle(monkeypatch):
     monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)  # undone afterwards
     action_connections.install()
     monkeypatch.setattr(action_connections, "IDLE_CONNECTION_SECONDS", 0.3)
-    client_ports = []
+    client_ports, bodies = [], []
+    payload = {"next_action": "validate_referral_form", "tracker": {"latest_message": {
+        "text": "childcare in Zürich / near \"62704\" 🙂", "confidence": 0.9312345678901234}}}
 
     async def webhook(request):
         client_ports.append(request.transport.get_extra_info("peername")[1])
+        bodies.append(await request.json())
         return web.json_response({"events": [], "responses": []})
 
     async def scenario():
@@ -182,16 +186,17 @@ def test_action_calls_share_one_connection_until_it_has_been_idle(monkeypatch):
         endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
         try:
             for _ in range(5):
-                assert await endpoint.request(json={"next_action": "x"}, method="post") == {
+                assert await endpoint.request(json=payload, method="post") == {
                     "events": [], "responses": []}
             await asyncio.sleep(1.5)
-            assert await endpoint.request(json={"next_action": "x"}, method="post") == {
+            assert await endpoint.request(json=payload, method="post") == {
                 "events": [], "responses": []}
         finally:
             await runner.cleanup()
 
     asyncio.run(scenario())
     assert len(set(client_ports[:5])) == 1 and client_ports[5] != client_ports[0]
+    assert bodies == [payload] * 6
 
 
 def test_domain_emptiness_is_rasas_answer_for_the_project_domain_and_an_empty_one():
