@@ -81,16 +81,20 @@ def plan(env: Mapping[str, str], public_port: Optional[int] = None) -> Topology:
 
 def render_nginx(run_dir: str, public_listen: str, actions_listen: str, web_server: str,
                  rasa_servers: List[str], action_servers: List[str]) -> str:
-    def servers(addresses: List[str]) -> str:
-        # max_fails/fail_timeout: a stopped instance is skipped for a while rather than retried
-        # on every request.
-        return "\n".join(f"        server {address} max_fails=1 fail_timeout=5s;"
-                         for address in addresses)
+    def servers(addresses: List[str], failure_rule: str) -> str:
+        return "\n".join(f"        server {address} {failure_rule};" for address in addresses)
 
     return NGINX_TEMPLATE.read_text(encoding="utf-8").format(
         run_dir=run_dir, public_listen=public_listen, actions_listen=actions_listen,
-        web_server=web_server, rasa_servers=servers(rasa_servers),
-        action_servers=servers(action_servers), max_body_kb=MAX_REQUEST_BYTES // 1024)
+        web_server=web_server,
+        # A stopped Rasa instance is skipped for a while rather than retried on every message.
+        rasa_servers=servers(rasa_servers, "max_fails=1 fail_timeout=5s"),
+        # Action servers are never marked down: once all of them had failed, nginx refused every
+        # action call for the next 5 s even when they were back, so the first referrals after a
+        # restart failed. A stopped one refuses the connection at once and the call goes to the
+        # next (proxy_next_upstream error).
+        action_servers=servers(action_servers, "max_fails=0"),
+        max_body_kb=MAX_REQUEST_BYTES // 1024)
 
 
 def nginx_config(topology: Topology) -> str:

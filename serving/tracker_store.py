@@ -17,7 +17,10 @@ stored, the new turns are never written even after the database returns.
 It also loads a long conversation as a summary of its earlier events and its last few turns
 (serving/conversation_window.py), so a turn costs the same at turn 200 as at turn 1, and does its
 SQL with single statements on an index of (sender_id, id) instead of Rasa's ORM queries, which
-read and count every event of the session on each turn.
+read and count every event of the session on each turn. The statements are written out as SQL
+(`TurnStatements`) and handed to the driver as they are: building them with SQLAlchemy's
+expression language and looking up its compiled-statement cache cost more of the server's CPU
+than the queries themselves.
 """
 from __future__ import annotations
 
@@ -73,8 +76,8 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         if url.get_backend_name() == "postgresql":
             # Each statement commits by itself: a turn's read is one SELECT, without the BEGIN
             # before it and the ROLLBACK when the pool takes the connection back, and its save
-            # one multi-row INSERT (psycopg2's execute_values, pages of 1,000 rows: a turn adds
-            # a handful), which is atomic by itself, without BEGIN and COMMIT. A save that fails
+            # one multi-row INSERT (pages of INSERTED_ROWS_PER_STATEMENT rows: a turn adds a
+            # handful), which is atomic by itself, without BEGIN and COMMIT. A save that fails
             # half-way through a larger one is completed by the retry: the events still to write
             # are counted from what is stored (`_additional_events`).
             options.update(isolation_level="AUTOCOMMIT")
@@ -87,7 +90,7 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _write_ahead_log)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-        self.events = self.SQLEvent.__table__
+        self.statements = TurnStatements(self.engine.dialect.driver)
         self._create_index()
         self.window_turns = window_turns()
         self.summaries = RecentlyUsed()
@@ -164,24 +167,19 @@ class DurableSQLTrackerStore(SQLTrackerStore):
 
     def _latest_session_events(self, connection, sender_id: Text) -> List[dict]:
         """The latest session's events: all of them, or a summary and the last turns."""
-        columns = (self.events.c.id, self.events.c.type_name, self.events.c.action_name,
-                   self.events.c.data)
         summary = self.summaries.get(sender_id)
         rows = []
         if summary is not None:
-            rows = connection.execute(sa.select(*columns).where(
-                self.events.c.sender_id == sender_id, self.events.c.id >= summary.upto_event_id
-            ).order_by(self.events.c.id)).all()
+            rows = connection.exec_driver_sql(self.statements.events_from, {
+                "sender_id": sender_id, "first_id": summary.upto_event_id}).all()
             if rows and rows[0].id == summary.upto_event_id:
                 rows = rows[1:]
             else:  # the summarised events were deleted (by staff): never bring them back
                 self.summaries.pop(sender_id)
                 summary, rows = None, []
         if summary is None:
-            rows = connection.execute(sa.select(*columns).where(
-                self.events.c.sender_id == sender_id,
-                self.events.c.id >= sa.func.coalesce(self._session_start_id(sender_id), 0)
-            ).order_by(self.events.c.id)).all()
+            rows = connection.exec_driver_sql(self.statements.latest_session,
+                                              self.statements.session_parameters(sender_id)).all()
         starts = [i for i, row in enumerate(rows) if _is_session_start(row)]
         if summary is not None and starts:  # a new session began after the summary
             summary, rows = None, rows[starts[-1]:]
@@ -196,19 +194,13 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             head, rows = summary.events, rows[cut:]
         return head + [json.loads(row.data) for row in rows]
 
-    def _session_start_id(self, sender_id: Text):
-        return sa.select(sa.func.max(self.events.c.id)).where(
-            self.events.c.sender_id == sender_id,
-            self.events.c.type_name == ActionExecuted.type_name,
-            self.events.c.action_name == ACTION_SESSION_START_NAME).scalar_subquery()
-
     async def _save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         with self.engine.begin() as connection:
-            rows = [_event_row(tracker.sender_id, event)
-                    for event in self._additional_events(connection, tracker)]
-            if rows:
-                connection.execute(self.events.insert(), rows)
+            rows = [_event_row(event) for event in self._additional_events(connection, tracker)]
+            for first in range(0, len(rows), INSERTED_ROWS_PER_STATEMENT):
+                page = rows[first:first + INSERTED_ROWS_PER_STATEMENT]
+                connection.exec_driver_sql(*self.statements.insert(tracker.sender_id, page))
         self._remember_stored(tracker)
 
     def _additional_events(self, connection, tracker: DialogueStateTracker) -> Iterator:
@@ -222,11 +214,12 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                 return itertools.islice(tracker.events, count, None)
         summarised, upto = summary_length(tracker.events)
         if upto is not None:
-            after = self.events.c.id > upto
+            stored = connection.exec_driver_sql(self.statements.count_after, {
+                "sender_id": tracker.sender_id, "after_id": upto}).scalar()
         else:
-            after = self.events.c.id >= sa.func.coalesce(self._session_start_id(tracker.sender_id), 0)
-        stored = connection.execute(sa.select(sa.func.count()).select_from(self.events).where(
-            self.events.c.sender_id == tracker.sender_id, after)).scalar()
+            stored = connection.exec_driver_sql(
+                self.statements.count_session,
+                self.statements.session_parameters(tracker.sender_id)).scalar()
         return itertools.islice(tracker.events, summarised + stored, None)
 
 
@@ -246,13 +239,79 @@ def _is_session_start(row) -> bool:
     return row.type_name == ActionExecuted.type_name and row.action_name == ACTION_SESSION_START_NAME
 
 
-def _event_row(sender_id: Text, event) -> dict:
-    """The events table's columns for one event, as Rasa's SQL tracker store writes them."""
+def _event_row(event) -> tuple:
+    """The events table's columns after sender_id for one event (EVENT_COLUMNS), as Rasa's SQL
+    tracker store writes them."""
     data = event.as_dict()
-    return {"sender_id": sender_id, "type_name": event.type_name,
-            "timestamp": data.get("timestamp"),
-            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            "action_name": data.get("name"), "data": json.dumps(data)}
+    return (event.type_name, data.get("timestamp"),
+            data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            data.get("name"), json.dumps(data))
+
+
+# Rasa's events table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent).
+EVENT_COLUMNS = ("type_name", "timestamp", "intent_name", "action_name", "data")
+# Rows a single INSERT writes: a turn adds a handful of events; a first save of a long imported
+# conversation takes several statements, within SQLite's limit on parameters per statement.
+INSERTED_ROWS_PER_STATEMENT = 100
+_SESSION_START_ID = (
+    "coalesce((SELECT max(id) FROM events WHERE sender_id = {sender_id} "
+    "AND type_name = {action} AND action_name = {session_start}), 0)")
+
+
+class TurnStatements:
+    """The SQL of a turn's load and save, with the driver's own parameter markers."""
+
+    # Named parameters in each driver's own syntax (the statements go to the driver unchanged).
+    MARKERS = {"pysqlite": ":{}", "psycopg2": "%({})s", "pymysql": "%({})s"}
+
+    def __init__(self, driver: Text) -> None:
+        if driver not in self.MARKERS:
+            raise ValueError(f"The conversation database's driver {driver!r} is not supported; "
+                             f"this tracker store works with {', '.join(self.MARKERS)}.")
+        self.marker = self.MARKERS[driver]
+        session_start = self._sql(_SESSION_START_ID)
+        columns = "id, type_name, action_name, data"
+        self.latest_session = self._sql(
+            f"SELECT {columns} FROM events WHERE sender_id = {{sender_id}} "
+            f"AND id >= {session_start} ORDER BY id")
+        self.events_from = self._sql(
+            f"SELECT {columns} FROM events WHERE sender_id = {{sender_id}} AND id >= {{first_id}} "
+            "ORDER BY id")
+        self.count_session = self._sql(
+            f"SELECT count(*) FROM events WHERE sender_id = {{sender_id}} AND id >= {session_start}")
+        self.count_after = self._sql(
+            "SELECT count(*) FROM events WHERE sender_id = {sender_id} AND id > {after_id}")
+
+    def _sql(self, template: Text) -> Text:
+        return template.format_map(_Markers(self.marker))
+
+    @staticmethod
+    def session_parameters(sender_id: Text) -> dict:
+        return {"sender_id": sender_id, "action": ActionExecuted.type_name,
+                "session_start": ACTION_SESSION_START_NAME}
+
+    def insert(self, sender_id: Text, rows: List[tuple]) -> tuple:
+        """One INSERT of `rows` (from `_event_row`) and its parameters."""
+        parameters = {"sender_id": sender_id}
+        values = []
+        for number, row in enumerate(rows):
+            names = [f"{column}_{number}" for column in EVENT_COLUMNS]
+            parameters.update(zip(names, row))
+            values.append("(" + ", ".join(self.marker.format(name)
+                                           for name in ("sender_id", *names)) + ")")
+        return (f"INSERT INTO events (sender_id, {', '.join(EVENT_COLUMNS)}) VALUES "
+                + ", ".join(values), parameters)
+
+
+class _Markers(dict):
+    """`str.format_map` mapping that turns every {name} into the driver's marker for it."""
+
+    def __init__(self, marker: Text) -> None:
+        super().__init__()
+        self.marker = marker
+
+    def __missing__(self, name: Text) -> Text:
+        return self.marker.format(name)
 
 
 _rasa_create_tracker_store = Agent._create_tracker_store

@@ -150,3 +150,16 @@ def test_window_zero_loads_the_whole_session(store, monkeypatch):
         conversation.send(turn(f"message {number}"))
     assert user_turns(conversation.loaded()) == 12
     whole_store.engine.dispose()
+
+
+def test_a_conversation_saved_in_one_go_is_stored_whole_and_in_order(store):
+    """More events than one INSERT writes (serving/tracker_store.py INSERTED_ROWS_PER_STATEMENT),
+    with text that SQL would have to quote, all saved in a single save."""
+    conversation = Conversation(store, "saved-at-once")
+    events = list(SESSION_START)
+    for number in range(70):
+        events += turn(f"it's {number}% of \"my\" pay; -- DROP TABLE events; :sender_id %(x)s ?")
+    conversation.send(events)
+    assert conversation.stored_count() == len(events) > 200
+    full = run(store.retrieve_full_tracker(conversation.sender))
+    assert [e.as_dict() for e in full.events] == [e.as_dict() for e in events]
