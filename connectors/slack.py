@@ -252,7 +252,9 @@ class SlackInput(RasaSlackInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         slack_webhook = Blueprint("slack_webhook", __name__)
         # Turns run in the background, where nobody else would see a failure: the person is told.
-        on_new_message = reporting_failures(on_new_message)
+        # Not queued (connectors/turn_queue.py): the replies go out to Slack's API during the
+        # turn, and a slow or unreachable API must not hold up the website's visitors.
+        on_new_message = reporting_failures(on_new_message, queued=False)
 
         @slack_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -220,7 +220,9 @@ class TelegramInput(RasaTelegramInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("telegram_webhook", __name__)
-        on_new_message = reporting_failures(on_new_message)
+        # Not queued (connectors/turn_queue.py): the replies go out to Telegram's API during the
+        # turn, and a slow or unreachable API must not hold up the website's visitors.
+        on_new_message = reporting_failures(on_new_message, queued=False)
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

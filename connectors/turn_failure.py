@@ -21,11 +21,15 @@ NOT_SAVED_NOTE = ("Sorry, I couldn't take in that message just now, and it was n
 MessageHandler = Callable[[UserMessage], Awaitable[Any]]
 
 
-async def handle_turn(on_new_message: MessageHandler, message: UserMessage) -> bool:
-    """Run the turn when its slot comes (connectors/turn_queue.py); False (logged without the
-    message's content) when it failed."""
+async def handle_turn(on_new_message: MessageHandler, message: UserMessage,
+                      queued: bool = True) -> bool:
+    """Run the turn, when its slot comes if `queued` (connectors/turn_queue.py); False (logged
+    without the message's content) when it failed."""
     try:
-        async with turn_slot():
+        if queued:
+            async with turn_slot():
+                await on_new_message(message)
+        else:
             await on_new_message(message)
         return True
     except Exception as error:  # noqa: BLE001 - any failure is reported the same way
@@ -34,11 +38,11 @@ async def handle_turn(on_new_message: MessageHandler, message: UserMessage) -> b
         return False
 
 
-def reporting_failures(on_new_message: MessageHandler) -> MessageHandler:
+def reporting_failures(on_new_message: MessageHandler, queued: bool = True) -> MessageHandler:
     """`on_new_message` that answers a failed turn with NOT_SAVED_NOTE on the same channel."""
 
     async def on_new_message_or_report(message: UserMessage) -> None:
-        if not await handle_turn(on_new_message, message):
+        if not await handle_turn(on_new_message, message, queued):
             try:
                 await message.output_channel.send_text_message(message.sender_id, NOT_SAVED_NOTE)
             except Exception as error:  # noqa: BLE001 - the channel itself may be what failed

@@ -9,6 +9,11 @@ CPU busy while one of them waits for the action server) and the others wait thei
 come, first served (asyncio.Semaphore wakes its waiters in order), so every turn waits about as
 long as the others and is then handled without being interleaved with dozens more.
 
+Telegram and Slack turns do not take a slot: their replies are sent to Telegram's or Slack's API
+during the turn, so a slow or unreachable API would hold every slot and keep the website's
+visitors waiting. People on those channels send few enough messages that queueing them gains
+nothing.
+
 The slot is taken before the conversation's lock, so a turn that waits for its conversation's
 lock has been admitted already and the turn holding the lock is never kept out by it.
 """

@@ -11,6 +11,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -364,3 +366,32 @@ def test_webhook_cli_explains_missing_or_bad_settings(lone_bot_api, overrides, e
     assert result.returncode == 2
     assert expected in result.stderr
     assert lone_bot_api.calls() == []
+
+
+def test_a_slow_telegram_api_does_not_hold_up_the_websites_visitors(assistant, bot_api):
+    """Telegram turns wait for Telegram's API while they reply; they take none of the turn
+    slots the website's turns queue for (connectors/turn_queue.py, 4 by default)."""
+    bot_api.answer_delay_seconds = 2.0
+    deliveries = []
+
+    def deliver_update(number: int) -> None:
+        update = sample("update_message_text.json")
+        update["update_id"] = 20_000 + number
+        for person in (update["message"]["chat"], update["message"]["from"]):
+            person["id"] = PERSON + 100 + number
+        deliveries.append(send_update(assistant, update).status)
+
+    telegram_people = [threading.Thread(target=deliver_update, args=(n,)) for n in range(6)]
+    try:
+        for person in telegram_people:
+            person.start()
+        time.sleep(0.5)  # their turns are under way, waiting for Telegram
+        started = time.monotonic()
+        replies = assistant.send("website-visitor-" + uuid.uuid4().hex[:6], "hi")
+        website_wait = time.monotonic() - started
+    finally:
+        bot_api.answer_delay_seconds = 0.0
+        for person in telegram_people:
+            person.join(timeout=60)
+    assert replies and website_wait < 1.0  # not behind six turns waiting 2 s for Telegram
+    assert deliveries == [200] * 6

@@ -36,6 +36,7 @@ class FakeApiServer(abc.ABC):
         self._server: Optional[ThreadingHTTPServer] = None
         self._calls: List[RecordedCall] = []
         self._lock = threading.Condition()
+        self.answer_delay_seconds = 0.0  # a slow service: each answer waits this long
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> "FakeApiServer":
@@ -46,6 +47,7 @@ class FakeApiServer(abc.ABC):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                time.sleep(fake.answer_delay_seconds)
                 status, answer = fake._record(self.path, headers, _parse_body(headers, raw))
                 body = json.dumps(answer).encode()
                 self.send_response(status)
