@@ -6,6 +6,7 @@ send the message again; Rasa's channels would instead log the message text and s
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any, Awaitable, Callable
 
@@ -26,10 +27,7 @@ async def handle_turn(on_new_message: MessageHandler, message: UserMessage,
     """Run the turn, when its slot comes if `queued` (connectors/turn_queue.py); False (logged
     without the message's content) when it failed."""
     try:
-        if queued:
-            async with turn_slot():
-                await on_new_message(message)
-        else:
+        async with turn_slot() if queued else contextlib.nullcontext():
             await on_new_message(message)
         return True
     except Exception as error:  # noqa: BLE001 - any failure is reported the same way

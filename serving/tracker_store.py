@@ -29,6 +29,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import time
 from typing import Awaitable, Callable, Iterator, List, Optional, Text, TypeVar
 
@@ -262,7 +263,7 @@ class TurnStatements:
     """The SQL of a turn's load and save, with the driver's own parameter markers."""
 
     # Named parameters in each driver's own syntax (the statements go to the driver unchanged).
-    MARKERS = {"pysqlite": ":{}", "psycopg2": "%({})s", "pymysql": "%({})s"}
+    MARKERS = {"pysqlite": ":{}", "psycopg2": "%({})s"}
 
     def __init__(self, driver: Text) -> None:
         if driver not in self.MARKERS:
@@ -283,7 +284,8 @@ class TurnStatements:
             "SELECT count(*) FROM events WHERE sender_id = {sender_id} AND id > {after_id}")
 
     def _sql(self, template: Text) -> Text:
-        return template.format_map(_Markers(self.marker))
+        """`template` with each {name} replaced by the driver's marker for parameter `name`."""
+        return re.sub(r"\{(\w+)\}", lambda name: self.marker.format(name[1]), template)
 
     @staticmethod
     def session_parameters(sender_id: Text) -> dict:
@@ -301,17 +303,6 @@ class TurnStatements:
                                            for name in ("sender_id", *names)) + ")")
         return (f"INSERT INTO events (sender_id, {', '.join(EVENT_COLUMNS)}) VALUES "
                 + ", ".join(values), parameters)
-
-
-class _Markers(dict):
-    """`str.format_map` mapping that turns every {name} into the driver's marker for it."""
-
-    def __init__(self, marker: Text) -> None:
-        super().__init__()
-        self.marker = marker
-
-    def __missing__(self, name: Text) -> Text:
-        return self.marker.format(name)
 
 
 _rasa_create_tracker_store = Agent._create_tracker_store
