@@ -111,9 +111,12 @@ async def _search_and_show(dispatcher: CollectingDispatcher, tracker: Tracker,
     if place is None:
         dispatcher.utter_message(response="utter_ask_location")
         return None
-    # The live provider may take up to its timeout: keep the action server's loop free.
-    result = await asyncio.to_thread(directory().search, search_types(tracker), place,
-                                     offset=offset)
+    search = functools.partial(directory().search, search_types(tracker), place, offset=offset)
+    # A live provider may take up to its timeout: its search runs in a thread, keeping the action
+    # server's loop free. The office's own directory answers within a millisecond (search p95
+    # 0.45 ms on SQLite, 0.92 ms on PostgreSQL, with 100,000 services: bench/results/directory.json),
+    # about what the hop to a thread and back cost each referral.
+    result = await asyncio.to_thread(search) if directory().live_provider else search()
     buttons = [{"title": "Show more", "payload": "/ask_more"}] if result.has_more else []
     dispatcher.utter_message(text=format_results(result, current_office()), buttons=buttons)
     return result

@@ -14,7 +14,11 @@ Rasa also checks every action server response against its JSON schema with
 `jsonschema.validate`, which first validates the schema itself against the JSON Schema meta-schema,
 on every call: about a sixth of a REST turn's time in our profile. The same check is done here
 with validators built once, and each event is checked against the schema of its own type: the
-schema's `oneOf` tries all 23 event types on every event, which still cost 2.5 ms a call.
+schema's `oneOf` tries all 23 event types on every event, which still cost 2.5 ms a call. The
+validators are compiled to Python by fastjsonschema: jsonschema's interpreter still took 150 us
+for a referral's response of four events, the compiled check 9 us. The schema uses only keywords
+that mean the same in draft 7, which fastjsonschema implements, and in the 2020-12 draft
+jsonschema applies to it (tests/test_serving.py compares the two on every event type).
 """
 from __future__ import annotations
 
@@ -22,10 +26,10 @@ import asyncio
 import functools
 import logging
 import os
-from typing import List
+from typing import Any, Callable, List
 
+import fastjsonschema
 from jsonschema import ValidationError
-from jsonschema.validators import validator_for
 
 import rasa.core.actions.action as rasa_actions
 import rasa.core.actions.forms as rasa_forms
@@ -36,6 +40,7 @@ from rasa.shared.exceptions import RasaException
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE_RESPONSE = "utter_action_unavailable"
+DRAFT_7 = "http://json-schema.org/draft-07/schema#"
 DEFAULT_ACTION_TIMEOUT_SECONDS = 15.0
 
 
@@ -86,18 +91,21 @@ class ActionResponseValidator:
                           for alternative in alternatives}
 
     @staticmethod
-    def _validator(schema: dict):
-        validator_class = validator_for(schema)
-        validator_class.check_schema(schema)
-        return validator_class(schema)
+    def _validator(schema: dict) -> Callable[[Any], Any]:
+        return fastjsonschema.compile({**schema, "$schema": DRAFT_7})
 
     def validate(self, result) -> None:
-        self._response.validate(result)
-        for event in result.get("events") or []:
-            by_type = self._by_event.get(event["event"])
-            if by_type is None:
-                raise ValidationError(f"Unknown event type {event['event']!r} in the action response")
-            by_type.validate(event)
+        """Raises jsonschema's ValidationError, as Rasa's check does, for a response that does
+        not match the schema."""
+        try:
+            self._response(result)
+            for event in result.get("events") or []:
+                by_type = self._by_event.get(event["event"])
+                if by_type is None:
+                    raise ValidationError(f"Unknown event type {event['event']!r} in the action response")
+                by_type(event)
+        except fastjsonschema.JsonSchemaValueException as error:
+            raise ValidationError(error.message) from error
 
 
 @functools.lru_cache(maxsize=1)

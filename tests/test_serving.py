@@ -4,8 +4,10 @@ from __future__ import annotations
 import json
 import tarfile
 
+import jsonschema
 import pytest
 from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.rule_policy import RulePolicy
 
 from serving import action_failure, turn_cost
@@ -28,6 +30,58 @@ def test_action_responses_are_still_checked_against_rasas_schema():
             action._validate_action_result({"events": [bad_event]})
     with pytest.raises(ValidationError):
         action._validate_action_result({"responses": ["not an object"]})
+
+
+# One value of each JSON type, with the edge cases where drafts and libraries could part: 1.0 as
+# an integer, booleans as numbers, empty containers.
+JSON_SAMPLES = (None, True, False, 0, 1, 1.0, 1.5, -2, "", "x", "user", [], [1], ["a"], [{}],
+                {}, {"a": 1}, {"text": "hi"}, {"name": "x", "confidence": 0.5})
+
+
+def _responses_to_compare(spec: dict):
+    """Responses that vary every property of every event type, one level into objects."""
+    for value in JSON_SAMPLES:
+        yield {"events": value}
+        yield {"responses": value}
+        yield {"events": [value]}
+        yield {"responses": [value]}
+        yield {"responses": [{"text": value, "buttons": value}]}
+    items = spec["properties"]["events"]["items"]
+    for alternative in items["oneOf"]:
+        event = {"event": alternative["properties"]["event"]["const"]}
+        yield {"events": [event]}
+        properties = {**items["properties"], **alternative["properties"]}
+        for name, schema in properties.items():
+            if name == "event":
+                continue
+            for value in JSON_SAMPLES:
+                yield {"events": [{**event, name: value}]}
+            for inner in (schema.get("properties") or {}):
+                for value in JSON_SAMPLES:
+                    yield {"events": [{**event, name: {inner: value}}]}
+
+
+def test_the_compiled_check_accepts_and_refuses_exactly_what_rasas_check_does():
+    """serving/action_failure.py checks responses with validators compiled by fastjsonschema (draft
+    7); Rasa checks them with jsonschema against the whole schema (draft 2020-12)."""
+    spec = RemoteAction.action_response_format_spec()
+    ours = action_failure.ActionResponseValidator(spec)
+    compared = refused = 0
+    for response in _responses_to_compare(spec):
+        try:
+            jsonschema.validate(response, spec)
+            rasa_accepts = True
+        except ValidationError:
+            rasa_accepts = False
+        try:
+            ours.validate(response)
+            we_accept = True
+        except ValidationError:
+            we_accept = False
+        assert we_accept == rasa_accepts, response
+        compared += 1
+        refused += not rasa_accepts
+    assert compared > 1000 and 0 < refused < compared
 
 
 def test_an_action_timeout_as_long_as_the_lock_is_refused_at_start_up(monkeypatch):
