@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import tarfile
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -251,6 +252,37 @@ def test_action_calls_share_one_connection_until_it_has_been_idle(monkeypatch):
     asyncio.run(scenario())
     assert len(set(client_ports[:5])) == 1 and client_ports[5] != client_ports[0]
     assert bodies == [payload] * 6
+
+
+def test_form_validations_are_sent_the_parts_of_the_domain_rasa_sdk_reads(monkeypatch):
+    """serving/action_connections.py: a validation action gets the domain's forms and slots as
+    Rasa would send them, other actions no domain; and rasa-sdk's and the actions' own code read
+    no other part of it (checked on their source, so an upgrade that reads more fails here)."""
+    import re
+
+    import rasa_sdk
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    from careerbot.settings import PROJECT_ROOT
+    from serving import action_connections
+
+    monkeypatch.setattr(RemoteAction, "_action_call_format", RemoteAction._action_call_format)
+    action_connections.install()
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    endpoint = EndpointConfig("http://127.0.0.1:5055/webhook", enable_selective_domain=True)
+    tracker = DialogueStateTracker.from_events("someone", [], domain.slots)
+    validation = RemoteAction("validate_referral_form", endpoint)._action_call_format(tracker, domain)
+    assert validation["domain"] == {"forms": domain.as_dict()["forms"], "slots": domain.as_dict()["slots"]}
+    assert validation["domain"]["forms"]["referral_form"]["required_slots"]
+    assert "domain" not in RemoteAction("action_search_referrals", endpoint)._action_call_format(tracker, domain)
+
+    domain_reads = re.compile(r"""domain(?:\.get\(|\[)\s*["'](\w+)["']""")
+    sources = [*Path(rasa_sdk.__file__).parent.rglob("*.py"), *(PROJECT_ROOT / "actions").rglob("*.py")]
+    read = {part for source in sources for part in domain_reads.findall(source.read_text())}
+    assert read and read <= set(action_connections.DOMAIN_PARTS_RASA_SDK_READS), read
 
 
 def test_domain_emptiness_is_rasas_answer_for_the_project_domain_and_an_empty_one():
