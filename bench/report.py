@@ -195,6 +195,10 @@ def diet_prediction(out: List[str]) -> None:
                "(serving/diet_inference.py); tests/test_diet_inference.py holds both to the same parses.\n")
 
 
+def cpu_cell(level: dict) -> str:
+    return ", ".join(f"{kind} {ms}" for kind, ms in level.get("cpu_ms_per_message", {}).items())
+
+
 def throughput(table: Table, out: List[str]) -> None:
     data = load("throughput")
     out.append("## 3. Throughput\n")
@@ -203,40 +207,66 @@ def throughput(table: Table, out: List[str]) -> None:
         out.append("Missing: bench/bench_throughput.py has not run.\n")
         return
     target = data["target"]
+    people, rate, p95_target = target["conversations"], target["messages_per_second"], target["p95_ms"]
     out.append(f"Method: {data['method']}. Run {data['when']}, load average {data['machine']['load_average_1_5_15']}.\n")
+    out.append("Saturation (no think time: each person sends the next message the moment the reply arrives):\n")
     out.append("| database | conversations | answered | msg/s | p50 | p95 | p99 | errors | not sent (time limit) | seconds | CPU ms a message |\n"
                "|---|---|---|---|---|---|---|---|---|---|---|")
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(14, 4))
     for backend, result in data["backends"].items():
         levels = result["levels"]
         for level in levels:
             lat = level["latency"]
             out.append(f"| {backend} | {level['conversations']} | {level['messages_answered']} | {level['messages_per_second']} | "
                        f"{lat.get('p50_ms')} | {lat.get('p95_ms')} | {lat.get('p99_ms')} | {level['errors']} | "
-                       f"{level['stopped_by_time_limit']} | {level['seconds']} | "
-                       + ", ".join(f"{kind} {ms}" for kind, ms in level.get("cpu_ms_per_message", {}).items()) + " |")
-            if level["conversations"] == target["conversations"]:
+                       f"{level['stopped_by_time_limit']} | {level['seconds']} | {cpu_cell(level)} |")
+            if level["conversations"] == people:
                 p95 = lat.get("p95_ms")
-                table.add(f"throughput, {target['conversations']} conversations ({backend})", level["messages_per_second"],
-                          f">= {target['messages_per_second']} msg/s", level["messages_per_second"] >= target["messages_per_second"],
-                          f"{level['messages_per_second']} msg/s")
-                table.add(f"p95 at {target['conversations']} conversations ({backend})", p95, f"<= {target['p95_ms']} ms",
-                          p95 is not None and p95 <= target["p95_ms"], f"{p95} ms")
-                table.add(f"errors at {target['conversations']} conversations ({backend})", level["errors"], "0",
-                          level["errors"] == 0)
+                table.add(f"most msg/s, {people} conversations, no think time ({backend})", level["messages_per_second"],
+                          f">= {rate} msg/s", level["messages_per_second"] >= rate, f"{level['messages_per_second']} msg/s")
+                table.add(f"p95, {people} conversations, no think time ({backend})", p95, f"<= {p95_target} ms",
+                          p95 is not None and p95 <= p95_target, f"{p95} ms")
         x = [level["conversations"] for level in levels]
         left.plot(x, [level["messages_per_second"] for level in levels], marker="o", label=backend)
-        right.plot(x, [level["latency"].get("p95_ms") or 0 for level in levels], marker="o", label=backend)
-    left.axhline(target["messages_per_second"], color="red", linestyle="--", label="target")
-    right.axhline(target["p95_ms"], color="red", linestyle="--", label="target")
-    left.set(xlabel="concurrent conversations", ylabel="messages / s", title="Throughput")
-    right.set(xlabel="concurrent conversations", ylabel="p95 ms", title="p95 latency under load")
+        middle.plot(x, [level["latency"].get("p95_ms") or 0 for level in levels], marker="o", label=backend)
+    paced_runs = {backend: result.get("paced", []) for backend, result in data["backends"].items()}
+    if any(paced_runs.values()):
+        out.append(f"\nPaced ({people} people who together offer a fixed number of messages a second; "
+                   "the wait each one sees at that load):\n")
+        out.append("| database | offered msg/s | answered msg/s | p50 | p95 | p99 | errors | not sent (time limit) | CPU ms a message |\n"
+                   "|---|---|---|---|---|---|---|---|---|")
+    for backend, runs in paced_runs.items():
+        for run in runs:
+            lat = run["latency"]
+            out.append(f"| {backend} | {run['offered_messages_per_second']:g} | {run['messages_per_second']} | {lat.get('p50_ms')} | "
+                       f"{lat.get('p95_ms')} | {lat.get('p99_ms')} | {run['errors']} | {run['stopped_by_time_limit']} | "
+                       f"{cpu_cell(run)} |")
+            if run["offered_messages_per_second"] == rate:
+                p95 = lat.get("p95_ms")
+                table.add(f"p95, {people} conversations offering {rate} msg/s ({backend})", p95, f"<= {p95_target} ms",
+                          p95 is not None and p95 <= p95_target and run["messages_per_second"] >= rate * 0.95,
+                          f"{p95} ms ({run['messages_per_second']} msg/s answered)")
+        if runs:
+            right.plot([run["offered_messages_per_second"] for run in runs],
+                       [run["latency"].get("p95_ms") or 0 for run in runs], marker="o", label=backend)
+    for backend, result in data["backends"].items():
+        runs = result["levels"] + result.get("paced", [])
+        errors = sum(run["errors"] for run in runs)
+        table.add(f"errors, every run ({backend})", errors, "0", errors == 0)
+    left.axhline(rate, color="red", linestyle="--", label="target")
+    middle.axhline(p95_target, color="red", linestyle="--", label="target")
+    right.axhline(p95_target, color="red", linestyle="--", label="target")
+    left.set(xlabel="concurrent conversations", ylabel="messages / s", title="Throughput, no think time")
+    middle.set(xlabel="concurrent conversations", ylabel="p95 ms", title="p95, no think time")
+    right.set(xlabel=f"messages / s offered by {people} people", ylabel="p95 ms", title="p95, paced")
     left.set_ylim(bottom=0)
-    right.set_yscale("log")
-    left.legend()
-    right.legend()
-    out.append("\nErrors seen: " + (", ".join(sorted({e for r in data["backends"].values() for level in r["levels"]
-                                                    for e in level["error_samples"]})) or "none")
+    middle.set_yscale("log")
+    right.set_ylim(bottom=0)
+    for axes in (left, middle, right):
+        axes.legend()
+    out.append("\nErrors seen: " + (", ".join(sorted({e for r in data["backends"].values()
+                                                    for run in r["levels"] + r.get("paced", [])
+                                                    for e in run["error_samples"]})) or "none")
                + ". `HTTP 200: []` is an answer with no reply message: the person would see nothing.\n")
     out.append(save(figure, "throughput.png") + "\n")
 

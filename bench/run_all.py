@@ -29,7 +29,7 @@ BENCHMARKS = [
     ("diet", ["bench/bench_diet.py"], 240, False),
     ("profile", ["bench/bench_profile.py"], 240, False),
     ("growth", ["bench/bench_growth.py"], 600, False),
-    ("throughput", ["bench/bench_throughput.py"], 900, False),
+    ("throughput", ["bench/bench_throughput.py"], 1200, False),
     ("startup", ["bench/bench_startup.py"], 1080, False),
     ("directory", ["bench/bench_directory.py"], 420, True),
     ("staff", ["bench/bench_staff.py"], 900, False),
