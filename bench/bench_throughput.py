@@ -3,8 +3,8 @@ generator, against the default set-up (SQLite tracker store), PostgreSQL, and th
 profile (two Rasa instances with two Sanic workers each behind nginx, PostgreSQL, Redis lock
 store, two action servers: `make run-production`).
 
-    .venv/bin/python bench/bench_throughput.py [--levels 10,50,100] [--messages 20]
-        [--time-limit 45] [--backends sqlite,postgresql,production]
+    .venv/bin/python bench/bench_throughput.py [--levels 10,50,100] [--messages 40]
+        [--time-limit 60] [--backends sqlite,postgresql,production]
         [--paced-rates 75,100,125] [--paced-seconds 20]
 
 Saturation levels: each simulated person sends its messages one after the other, waiting for
@@ -156,8 +156,8 @@ def bench_backend(name: str, server, levels, messages: int, time_limit: float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="10,50,100")
-    parser.add_argument("--messages", type=int, default=20, help="messages per conversation")
-    parser.add_argument("--time-limit", type=float, default=45, help="seconds per level")
+    parser.add_argument("--messages", type=int, default=40, help="messages per conversation")
+    parser.add_argument("--time-limit", type=float, default=60, help="seconds per level")
     parser.add_argument("--backends", default="sqlite,postgresql,production")
     parser.add_argument("--paced-rates", default="75,100,125",
                         help="messages/s offered by 50 paced conversations, one run each")

@@ -6,14 +6,15 @@ tested is what runs.
 import sys
 
 from connectors.turn_queue import concurrent_turns
-from serving import (action_connections, action_failure, diet_inference, graceful_shutdown,
-                     model_loading, tracker_store, turn_cost)
+from serving import (action_connections, action_failure, diet_inference, garbage_collection,
+                     graceful_shutdown, model_loading, tracker_store, turn_cost)
 
 
 def main() -> None:
     concurrent_turns()  # a bad MAX_CONCURRENT_TURNS stops the server now, not at the first turn
     action_connections.install()
     action_failure.install()
+    garbage_collection.install()
     graceful_shutdown.install()
     model_loading.install()
     tracker_store.install()

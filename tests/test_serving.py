@@ -329,3 +329,37 @@ def test_processor_copies_for_debug_logs_only_when_debug_lines_are_written():
         assert copied == events and copied is not events and copied[0]["value"] is not events[0]["value"]
     finally:
         structlog.configure(**before)
+
+
+def test_a_loaded_model_is_left_out_of_garbage_collection_until_it_is_replaced(monkeypatch):
+    """serving/garbage_collection.py: once a model is loaded, what it is made of is frozen, so a
+    full collection walks only what turns create; a model loaded in its place unfreezes it, and
+    the replaced model is collected instead of staying in memory; the new model answers."""
+    import asyncio
+    import gc
+    import weakref
+
+    from rasa.core.agent import Agent
+
+    from serving import garbage_collection
+
+    monkeypatch.setattr(Agent, "load_model", Agent.load_model)  # undone after the test
+    garbage_collection.install()
+    loop = asyncio.new_event_loop()
+    try:
+        agent = Agent.load(str(latest_model()))
+        frozen = gc.get_freeze_count()
+        assert frozen > 100_000 and len(gc.get_objects()) < frozen / 20
+        first_parse = loop.run_until_complete(agent.parse_message("find a job center near 62704"))
+        replaced = weakref.ref(agent.processor)
+        agent.load_model(str(latest_model()))
+        assert replaced() is None
+        gc.unfreeze()
+        garbage = gc.collect()
+        print("garbage found once unfrozen", garbage)
+        assert garbage < 1_000  # none of the replaced model was kept frozen
+        assert loop.run_until_complete(agent.parse_message("find a job center near 62704"))["intent"] == \
+            first_parse["intent"]
+    finally:
+        loop.close()
+        gc.unfreeze()
