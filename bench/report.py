@@ -195,6 +195,15 @@ def diet_prediction(out: List[str]) -> None:
                "(serving/diet_inference.py); tests/test_diet_inference.py holds both to the same parses.\n")
 
 
+# The set-ups the issue sets targets for: the default one and PostgreSQL + Redis with several Rasa
+# workers. One Rasa server on PostgreSQL is measured too, without a target.
+TARGETED_BACKENDS = ("sqlite", "production")
+
+
+def targeted(backend: str, ok: bool) -> Optional[bool]:
+    return ok if backend in TARGETED_BACKENDS else None
+
+
 def cpu_cell(level: dict) -> str:
     return ", ".join(f"{kind} {ms}" for kind, ms in level.get("cpu_ms_per_message", {}).items())
 
@@ -209,6 +218,9 @@ def throughput(table: Table, out: List[str]) -> None:
     target = data["target"]
     people, rate, p95_target = target["conversations"], target["messages_per_second"], target["p95_ms"]
     out.append(f"Method: {data['method']}. Run {data['when']}, load average {data['machine']['load_average_1_5_15']}.\n")
+    out.append("Targets apply to the default set-up (sqlite) and the production profile (PostgreSQL + Redis, "
+               "several Rasa workers), the two the issue names; one Rasa server on PostgreSQL is shown "
+               "without a target.\n")
     out.append("Saturation (no think time: each person sends the next message the moment the reply arrives):\n")
     out.append("| database | conversations | answered | msg/s | p50 | p95 | p99 | errors | not sent (time limit) | seconds | CPU ms a message |\n"
                "|---|---|---|---|---|---|---|---|---|---|---|")
@@ -223,9 +235,10 @@ def throughput(table: Table, out: List[str]) -> None:
             if level["conversations"] == people:
                 p95 = lat.get("p95_ms")
                 table.add(f"most msg/s, {people} conversations, no think time ({backend})", level["messages_per_second"],
-                          f">= {rate} msg/s", level["messages_per_second"] >= rate, f"{level['messages_per_second']} msg/s")
+                          f">= {rate} msg/s", targeted(backend, level["messages_per_second"] >= rate),
+                          f"{level['messages_per_second']} msg/s")
                 table.add(f"p95, {people} conversations, no think time ({backend})", p95, f"<= {p95_target} ms",
-                          p95 is not None and p95 <= p95_target, f"{p95} ms")
+                          targeted(backend, p95 is not None and p95 <= p95_target), f"{p95} ms")
         x = [level["conversations"] for level in levels]
         left.plot(x, [level["messages_per_second"] for level in levels], marker="o", label=backend)
         middle.plot(x, [level["latency"].get("p95_ms") or 0 for level in levels], marker="o", label=backend)
@@ -244,7 +257,8 @@ def throughput(table: Table, out: List[str]) -> None:
             if run["offered_messages_per_second"] == rate:
                 p95 = lat.get("p95_ms")
                 table.add(f"p95, {people} conversations offering {rate} msg/s ({backend})", p95, f"<= {p95_target} ms",
-                          p95 is not None and p95 <= p95_target and run["messages_per_second"] >= rate * 0.95,
+                          targeted(backend, p95 is not None and p95 <= p95_target
+                                   and run["messages_per_second"] >= rate * 0.95),
                           f"{p95} ms ({run['messages_per_second']} msg/s answered)")
         if runs:
             right.plot([run["offered_messages_per_second"] for run in runs],
@@ -252,7 +266,7 @@ def throughput(table: Table, out: List[str]) -> None:
     for backend, result in data["backends"].items():
         runs = result["levels"] + result.get("paced", [])
         errors = sum(run["errors"] for run in runs)
-        table.add(f"errors, every run ({backend})", errors, "0", errors == 0)
+        table.add(f"errors, every run ({backend})", errors, "0", targeted(backend, errors == 0))
     left.axhline(rate, color="red", linestyle="--", label="target")
     middle.axhline(p95_target, color="red", linestyle="--", label="target")
     right.axhline(p95_target, color="red", linestyle="--", label="target")
@@ -450,7 +464,8 @@ def dated(name: str) -> str:
     if data is None:
         return "missing"
     if data.get("when"):
-        return data["when"]
+        speed = data.get("machine", {}).get("reference_task_ms")
+        return data["when"] + (f" (reference task {speed} ms)" if speed else "")
     modified = (RESULTS_DIR / f"{name}.json").stat().st_mtime
     return datetime.fromtimestamp(modified, timezone.utc).isoformat(timespec="seconds") + " (file time)"
 
@@ -478,7 +493,9 @@ def main() -> None:
         f"Python {machine.get('python')}; " + ", ".join(f"{k} {v}" for k, v in machine.get("versions", {}).items())
         + f"; model {machine.get('model')}.",
         "The 2 cores are shared with other work: wall-clock figures include its interference; each section gives "
-        "the load average at the time.", "",
+        "the load average at the time. The machine's speed also changes from hour to hour: each result records "
+        "how long a fixed piece of pure-Python work took when it was written (the reference task; "
+        "bench/common.py), so that runs are compared only at about the same speed.", "",
         "Results dated: " + ", ".join(f"{name} {stamp}" for name, stamp in when.items()) + ".", "",
         "## Figures against targets", "", table.markdown(), "",
     ]
