@@ -1,4 +1,9 @@
-"""`python -m actions --port 5055`: rasa-sdk's action server for these actions, without TensorFlow.
+"""`python -m actions --port 5055 [--interface 127.0.0.1]`: rasa-sdk's action server for these
+actions, without TensorFlow, on loopback unless told otherwise.
+
+rasa-sdk listens on every interface (its SANIC_HOST defaults to 0.0.0.0), and the actions answer
+whoever calls them, with a tracker of the caller's making: only the Rasa server should. The Docker
+set-up passes `--interface 0.0.0.0`, as its services reach each other over the compose network.
 
 spaCy's machine-learning library, thinc, imports TensorFlow when it is installed (it is, for the
 Rasa server) only to learn that it could use it. The actions use spaCy for rules alone, so in
@@ -12,7 +17,9 @@ asks for local help after a start does not wait the three seconds it takes. It a
 walked them all, 246 ms during which no action call was answered (serving/garbage_collection.py
 does the same for the Rasa server's model).
 """
+import argparse
 import gc
+import os
 import sys
 
 sys.modules["tensorflow"] = None  # type: ignore[assignment]
@@ -22,7 +29,17 @@ from rasa_sdk.endpoint import create_argument_parser  # noqa: E402
 
 from careerbot.places import PlaceIndex  # noqa: E402
 
+
+def interface_and_rasa_sdk_arguments(arguments: list) -> tuple:
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--interface", default="127.0.0.1")
+    known, rest = parser.parse_known_args(arguments)
+    return known.interface, rest
+
+
 if __name__ == "__main__":
+    interface, rasa_sdk_arguments = interface_and_rasa_sdk_arguments(sys.argv[1:])
+    os.environ["SANIC_HOST"] = interface  # where rasa-sdk's `run` reads the address to listen on
     PlaceIndex.default()
     gc.freeze()
-    main_from_args(create_argument_parser().parse_args(["--actions", "actions", *sys.argv[1:]]))
+    main_from_args(create_argument_parser().parse_args(["--actions", "actions", *rasa_sdk_arguments]))

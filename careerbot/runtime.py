@@ -115,8 +115,9 @@ def rasa_server_command(python: str, port: int, endpoints: Path, credentials: Pa
     return command
 
 
-def action_server_command(python: str, port: int) -> List[str]:
-    return [python, "-m", "actions", "--port", str(port)]
+def action_server_command(python: str, port: int, interface: str = "127.0.0.1") -> List[str]:
+    """The action server, on loopback unless told: only the Rasa server calls it."""
+    return [python, "-m", "actions", "--port", str(port), "--interface", interface]
 
 
 def write_runtime_config(out_dir: Path, env: Optional[Mapping[str, str]] = None) -> tuple:

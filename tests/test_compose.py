@@ -32,7 +32,8 @@ def test_each_service_runs_the_profiles_command(compose, tmp_path):
     instance = services["rasa"]["command"]
     assert instance[:4] == ["python", "-m", "careerbot.production", "rasa-instance"]
     assert instance[instance.index("--interface") + 1] == "0.0.0.0"  # reachable from nginx
-    assert services["actions"]["command"] == ["python", *action_server_command("python", 5055)[1:]]
+    assert services["actions"]["command"] == [  # reachable from nginx, as the Rasa instances are
+        "python", *action_server_command("python", 5055, interface="0.0.0.0")[1:]]
     assert services["web"]["command"][:3] == ["python", "-m", "careerbot.web"]
     # The topology's own processes, for comparison.
     env = {"DATABASE_URL": "postgresql://u@h/db", "REDIS_URL": "redis://h:6379/1",

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 import yaml
 
-from careerbot.runtime import build_endpoints, rasa_server_command, server_env
+from careerbot.runtime import action_server_command, build_endpoints, rasa_server_command, server_env
 from careerbot.settings import PROJECT_ROOT
 
 EVIL_ORIGIN = "https://evil.example.net"
@@ -16,6 +17,28 @@ EVIL_ORIGIN = "https://evil.example.net"
 def process_environment(server) -> dict:
     raw = Path(f"/proc/{server.process.pid}/environ").read_bytes()
     return dict(item.split("=", 1) for item in raw.decode(errors="replace").split("\0") if "=" in item)
+
+
+def listening_addresses(port: int) -> set:
+    """The local addresses of the listening TCP sockets on `port` (as /proc/net/tcp writes them:
+    127.0.0.1 is 0100007F, every interface 00000000)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].split(":")
+            if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def test_action_servers_listen_on_loopback_only(assistant, production):
+    assert action_server_command("python", 5055)[-2:] == ["--interface", "127.0.0.1"]
+    action_servers = [assistant.actions] + [server for name, server in production.servers.items()
+                                            if name.startswith("action")]
+    assert len(action_servers) > 1
+    for server in action_servers:
+        assert listening_addresses(urlsplit(server.url).port) == {"0100007F"}, server.name
 
 
 def test_rasa_http_api_is_off_unless_a_token_is_set(production):
