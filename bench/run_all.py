@@ -1,7 +1,7 @@
 """Run every benchmark in sequence, then write bench/results/REPORT.md (`make bench`).
 
     .venv/bin/python bench/run_all.py [--skip staff,directory] [--only latency,growth]
-        [--budget-minutes 35]
+        [--budget-minutes 60]
 
 Each benchmark runs as its own process with a time limit; one that fails or overruns is reported
 and the rest still run (the report then shows its previous results, dated, or says it is missing).
@@ -63,7 +63,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
     parser.add_argument("--only", default="", help="comma-separated benchmarks to run")
-    parser.add_argument("--budget-minutes", type=float, default=35)
+    parser.add_argument("--budget-minutes", type=float, default=60)
     args = parser.parse_args()
     skip, only = set(filter(None, args.skip.split(","))), set(filter(None, args.only.split(",")))
     deadline = time.monotonic() + args.budget_minutes * 60
