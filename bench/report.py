@@ -204,8 +204,19 @@ def targeted(backend: str, ok: bool) -> Optional[bool]:
     return ok if backend in TARGETED_BACKENDS else None
 
 
-def cpu_cell(level: dict) -> str:
-    return ", ".join(f"{kind} {ms}" for kind, ms in level.get("cpu_ms_per_message", {}).items())
+def cpu_cell(run: dict) -> str:
+    return ", ".join(f"{kind} {ms}" for kind, ms in run.get("cpu_ms_per_message", {}).items())
+
+
+def outcome_cells(run: dict) -> str:
+    """p50 | p95 | p99 | errors | not sent, as both throughput tables show them."""
+    lat = run["latency"]
+    return (f"{lat.get('p50_ms')} | {lat.get('p95_ms')} | {lat.get('p99_ms')} | {run['errors']} | "
+            f"{run['stopped_by_time_limit']}")
+
+
+def every_run(result: dict) -> List[dict]:
+    return result["levels"] + result.get("paced", [])
 
 
 def throughput(table: Table, out: List[str]) -> None:
@@ -228,12 +239,10 @@ def throughput(table: Table, out: List[str]) -> None:
     for backend, result in data["backends"].items():
         levels = result["levels"]
         for level in levels:
-            lat = level["latency"]
             out.append(f"| {backend} | {level['conversations']} | {level['messages_answered']} | {level['messages_per_second']} | "
-                       f"{lat.get('p50_ms')} | {lat.get('p95_ms')} | {lat.get('p99_ms')} | {level['errors']} | "
-                       f"{level['stopped_by_time_limit']} | {level['seconds']} | {cpu_cell(level)} |")
+                       f"{outcome_cells(level)} | {level['seconds']} | {cpu_cell(level)} |")
             if level["conversations"] == people:
-                p95 = lat.get("p95_ms")
+                p95 = level["latency"].get("p95_ms")
                 table.add(f"most msg/s, {people} conversations, no think time ({backend})", level["messages_per_second"],
                           f">= {rate} msg/s", targeted(backend, level["messages_per_second"] >= rate),
                           f"{level['messages_per_second']} msg/s")
@@ -250,12 +259,10 @@ def throughput(table: Table, out: List[str]) -> None:
                    "|---|---|---|---|---|---|---|---|---|")
     for backend, runs in paced_runs.items():
         for run in runs:
-            lat = run["latency"]
-            out.append(f"| {backend} | {run['offered_messages_per_second']:g} | {run['messages_per_second']} | {lat.get('p50_ms')} | "
-                       f"{lat.get('p95_ms')} | {lat.get('p99_ms')} | {run['errors']} | {run['stopped_by_time_limit']} | "
-                       f"{cpu_cell(run)} |")
+            out.append(f"| {backend} | {run['offered_messages_per_second']:g} | {run['messages_per_second']} | "
+                       f"{outcome_cells(run)} | {cpu_cell(run)} |")
             if run["offered_messages_per_second"] == rate:
-                p95 = lat.get("p95_ms")
+                p95 = run["latency"].get("p95_ms")
                 table.add(f"p95, {people} conversations offering {rate} msg/s ({backend})", p95, f"<= {p95_target} ms",
                           targeted(backend, p95 is not None and p95 <= p95_target
                                    and run["messages_per_second"] >= rate * 0.95),
@@ -264,8 +271,7 @@ def throughput(table: Table, out: List[str]) -> None:
             right.plot([run["offered_messages_per_second"] for run in runs],
                        [run["latency"].get("p95_ms") or 0 for run in runs], marker="o", label=backend)
     for backend, result in data["backends"].items():
-        runs = result["levels"] + result.get("paced", [])
-        errors = sum(run["errors"] for run in runs)
+        errors = sum(run["errors"] for run in every_run(result))
         table.add(f"errors, every run ({backend})", errors, "0", targeted(backend, errors == 0))
     left.axhline(rate, color="red", linestyle="--", label="target")
     middle.axhline(p95_target, color="red", linestyle="--", label="target")
@@ -278,8 +284,8 @@ def throughput(table: Table, out: List[str]) -> None:
     right.set_ylim(bottom=0)
     for axes in (left, middle, right):
         axes.legend()
-    out.append("\nErrors seen: " + (", ".join(sorted({e for r in data["backends"].values()
-                                                    for run in r["levels"] + r.get("paced", [])
+    out.append("\nErrors seen: " + (", ".join(sorted({e for result in data["backends"].values()
+                                                    for run in every_run(result)
                                                     for e in run["error_samples"]})) or "none")
                + ". `HTTP 200: []` is an answer with no reply message: the person would see nothing.\n")
     out.append(save(figure, "throughput.png") + "\n")

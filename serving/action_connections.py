@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import Any, Dict, Optional, Text, Tuple
+from typing import Any, Dict, Text
 
 import aiohttp
 import ujson
@@ -70,22 +70,13 @@ def _kept_session(endpoint: EndpointConfig) -> _KeptSession:
 
 
 _rasa_action_call_format = RemoteAction._action_call_format
-# The loaded model's domain and the parts of it sent; replaced when another model is loaded.
-_parts_sent: Tuple[Optional[Domain], Dict[Text, Any]] = (None, {})
-
-
-def _domain_parts_sent(domain: Domain) -> Dict[Text, Any]:
-    global _parts_sent
-    if _parts_sent[0] is not domain:
-        whole = domain.as_dict()
-        _parts_sent = (domain, {part: whole[part] for part in DOMAIN_PARTS_RASA_SDK_READS if part in whole})
-    return _parts_sent[1]
 
 
 def _action_call_format(self: RemoteAction, tracker, domain: Domain) -> Dict[Text, Any]:
     call = _rasa_action_call_format(self, tracker, domain)
-    if "domain" in call:
-        call["domain"] = _domain_parts_sent(domain)
+    if "domain" in call:  # `domain.as_dict()`: the dictionary Rasa keeps, not a copy
+        whole = call["domain"]
+        call["domain"] = {part: whole[part] for part in DOMAIN_PARTS_RASA_SDK_READS if part in whole}
     return call
 
 
