@@ -28,7 +28,7 @@ from tests.fakes.http_fake import deliver
 from tests.fakes.slack_api import BOT_USER_ID, FakeSlackWebApi, signed_headers
 from tests.support.servers import start_assistant
 
-SAMPLES = PROJECT_ROOT.parent / "shared" / "samples" / "slack"
+SAMPLES = PROJECT_ROOT / "tests" / "fixtures" / "shared" / "samples" / "slack"
 BOT_TOKEN = "xoxb-test-fake-slack-bot-token"
 SIGNING_SECRET = "slack-test-signing-secret-" + uuid.uuid4().hex
 REDIS_URL = "redis://127.0.0.1:6379/0"

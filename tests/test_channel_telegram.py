@@ -28,7 +28,7 @@ from tests.fakes.telegram_api import FakeTelegramBotApi, delivery_headers
 from tests.support.channels import BOT_NAME, BOT_TOKEN, SLACK_TOKEN, channels_env
 from tests.support.servers import Assistant, free_port, start_assistant
 
-SAMPLES = PROJECT_ROOT.parent / "shared" / "samples"
+SAMPLES = PROJECT_ROOT / "tests" / "fixtures" / "shared" / "samples"
 SECRET_TOKEN = "test-secret_" + uuid.uuid4().hex
 SLACK_SECRET = "slack-test-signing-secret-" + uuid.uuid4().hex
 PERSON = 1111111  # the chat and user id in Telegram's samples

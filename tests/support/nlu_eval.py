@@ -15,7 +15,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from careerbot.settings import PROJECT_ROOT
 
 HELDOUT_FILE = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
-OOS_FILE = PROJECT_ROOT.parent / "shared" / "eval" / "clinc_oos_val.txt"
+OOS_FILE = PROJECT_ROOT / "tests" / "fixtures" / "shared" / "eval" / "clinc_oos_val.txt"
 OOS_IN_SCOPE_FILE = PROJECT_ROOT / "tests" / "nlu" / "oos_in_scope.txt"
 REJECTING_INTENTS = {"nlu_fallback", "out_of_scope"}
 # Entities only the safety net sets; held-out data does not annotate them.
