@@ -13,6 +13,6 @@ RUN pip install --no-cache-dir -r requirements.in -c requirements.lock && pip ch
 COPY . .
 COPY --from=widget /app/node_modules ./node_modules
 RUN python -m careerbot.nlp build/spacy_en_lookup \
-    && TF_DETERMINISTIC_OPS=1 PYTHONHASHSEED=0 rasa train --fixed-model-name careerbot --out models \
+    && TF_DETERMINISTIC_OPS=1 PYTHONHASHSEED=0 python -m training train --fixed-model-name careerbot --out models \
     && useradd --system --home /app careerbot && mkdir -p var && chown -R careerbot var
 USER careerbot

@@ -57,11 +57,11 @@ $(SPACY_PIPELINE): $(VENV)/.installed careerbot/nlp.py
 	$(PY) -m careerbot.nlp build/spacy_en_lookup
 
 $(MODEL_STAMP): $(SPACY_PIPELINE) $(TRAINING_INPUTS)
-	$(TRAIN_ENV) $(RASA) train --fixed-model-name careerbot --out models
+	$(TRAIN_ENV) $(PY) -m training train --fixed-model-name careerbot --out models
 	@touch $@
 
 train: $(SPACY_PIPELINE)
-	$(TRAIN_ENV) $(RASA) train --fixed-model-name careerbot --out models
+	$(TRAIN_ENV) $(PY) -m training train --fixed-model-name careerbot --out models
 	@touch $(MODEL_STAMP)
 
 # The widget's one browser dependency (socket.io-client), served as shipped: no build step.

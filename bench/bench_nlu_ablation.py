@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rasa.core.agent import Agent  # noqa: E402
 
+from careerbot.runtime import training_command  # noqa: E402
 from careerbot.settings import PROJECT_ROOT, TRAINING_ENV  # noqa: E402
 from components.entity_normalizer import EntityLexiconNormalizer  # noqa: E402
 from components.place_answer import PlaceAnswerClassifier  # noqa: E402
@@ -75,8 +76,8 @@ def model_without_lemmas(out_dir: Path) -> Path:
             component["use_lemma"] = False
     config_path = out_dir / "config.yml"
     config_path.write_text(yaml.safe_dump(config))
-    subprocess.run([str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config",
-                    str(config_path), "--out", str(out_dir), "--fixed-model-name", "nolemma"],
+    subprocess.run(training_command(sys.executable) + ["nlu", "--config", str(config_path), "--out",
+                                                       str(out_dir), "--fixed-model-name", "nolemma"],
                    cwd=PROJECT_ROOT, env={**os.environ, **TRAINING_ENV}, check=True,
                    capture_output=True)
     return out_dir / "nolemma.tar.gz"

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_startup.py [--skip-training] [--training-timeout 900]
 
-- Training: `rasa train --force --fixed-model-name careerbot` into a temporary --out directory,
+- Training: `python -m training train --force --fixed-model-name careerbot` into a temporary --out directory,
   in the same reproducible environment as `make train` (careerbot/settings.py TRAINING_ENV),
   with an empty training cache (RASA_CACHE_DIRECTORY in the temporary directory), so nothing is
   reused: the time a first `make train` takes. models/ is never touched.
@@ -29,9 +29,10 @@ from bench.common import (  # noqa: E402
     CONTENT_QUESTION, GREETING, PROJECT_ROOT, REFERRAL_REQUEST, RestClient, peak_rss_mb,
     sender_ids, write_results,
 )
+from careerbot.runtime import training_command  # noqa: E402
 from careerbot.settings import TRAINING_ENV  # noqa: E402
 from tests.support.servers import (  # noqa: E402
-    BIN, Assistant, base_env, import_directory, start_action_server, start_rasa_server,
+    Assistant, base_env, import_directory, start_action_server, start_rasa_server,
 )
 
 TARGETS = {"training_seconds": 180, "ready_seconds": 30, "rasa_server_rss_mb": 1.2 * 1024}
@@ -45,8 +46,8 @@ def time_training(timeout: float) -> dict:
         started = time.perf_counter()
         with open(Path(scratch) / "train.log", "w+") as log:
             process = subprocess.Popen(
-                [str(BIN / "rasa"), "train", "--force", "--fixed-model-name", "careerbot",
-                 "--out", str(Path(scratch) / "models")],
+                training_command(sys.executable) + [
+                    "--force", "--fixed-model-name", "careerbot", "--out", str(Path(scratch) / "models")],
                 cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
             peak = 0.0
             try:

@@ -115,6 +115,12 @@ def rasa_server_command(python: str, port: int, endpoints: Path, credentials: Pa
     return command
 
 
+def training_command(python: str) -> List[str]:
+    """`rasa train` with this project's training fixes (python -m training): the same model as
+    Rasa's, trained sooner."""
+    return [python, "-m", "training", "train"]
+
+
 def action_server_command(python: str, port: int, interface: str = "127.0.0.1") -> List[str]:
     """The action server, on loopback unless told: only the Rasa server calls it."""
     return [python, "-m", "actions", "--port", str(port), "--interface", interface]
