@@ -11,6 +11,14 @@ the action server that import was pure cost: 7 of its 10 seconds to start and ab
 its memory. Marking the module as absent makes thinc's `import tensorflow` fail as it expects
 when TensorFlow is not installed.
 
+Only the Rasa server calls the action server, never a browser, so it answers no cross-origin
+requests: rasa-sdk sets up CORS for every origin ("*") unless told otherwise, and its middleware
+ran on every response. Sanic's access-log records are not built either (rasa-sdk filters them
+out by level, after Sanic has assembled each one). Together they were about a twentieth of the
+action server's time per call (py-spy, a referral search called 1,267 times). A request with the
+wrong method or path gets its 405 or 404 with the reason, where rasa-sdk's catch-all handler
+answered 500 and logged a traceback.
+
 The index of US places is built before the server answers /health, so that the first person who
 asks for local help after a start does not wait the three seconds it takes. It and the libraries
 (about 370,000 objects) are then frozen out of the garbage collector's passes: a full collection
@@ -24,10 +32,26 @@ import sys
 
 sys.modules["tensorflow"] = None  # type: ignore[assignment]
 
+import rasa_sdk.endpoint  # noqa: E402
 from rasa_sdk.__main__ import main_from_args  # noqa: E402
 from rasa_sdk.endpoint import create_argument_parser  # noqa: E402
+from sanic import Sanic, response  # noqa: E402
+from sanic.exceptions import SanicException  # noqa: E402
 
 from careerbot.places import PlaceIndex  # noqa: E402
+
+_create_rasa_sdk_app = rasa_sdk.endpoint.create_app
+
+
+async def _refused(request, exception: SanicException) -> response.HTTPResponse:
+    return response.json({"error": str(exception)}, status=exception.status_code)
+
+
+def create_app(*args, **kwargs) -> Sanic:
+    """rasa-sdk's app, without CORS, answering requests Sanic refuses with Sanic's own status."""
+    app = _create_rasa_sdk_app(*args, **kwargs)
+    app.error_handler.add(SanicException, _refused)  # before rasa-sdk's handler of any Exception
+    return app
 
 
 def interface_and_rasa_sdk_arguments(arguments: list) -> tuple:
@@ -40,6 +64,9 @@ def interface_and_rasa_sdk_arguments(arguments: list) -> tuple:
 if __name__ == "__main__":
     interface, rasa_sdk_arguments = interface_and_rasa_sdk_arguments(sys.argv[1:])
     os.environ["SANIC_HOST"] = interface  # where rasa-sdk's `run` reads the address to listen on
+    os.environ["SANIC_ACCESS_LOG"] = "false"  # Sanic reads its settings from SANIC_* variables
+    rasa_sdk.endpoint.configure_cors = lambda app, cors_origins=None: None
+    rasa_sdk.endpoint.create_app = create_app
     PlaceIndex.default()
     gc.freeze()
     main_from_args(create_argument_parser().parse_args(["--actions", "actions", *rasa_sdk_arguments]))

@@ -36,12 +36,18 @@ frames from outside), each of these was a steady share of a REST turn's CPU time
   constructor and format checks, sorts it, and Rasa then converts it to COO. The counts are
   taken with the vectoriser's own analyser and vocabulary and written as that COO matrix
   directly (`_count_vector_features`): same entries, order, dtypes and shape.
+- A tracker's state, written out for every action call, gives its active form as
+  `dataclasses.asdict`, which deep-copies the message that started the form (its whole parse,
+  intent ranking included): 132 us of a form validation call, for a dictionary that is turned
+  into JSON at once. The form's fields are given as they are, as Rasa already gives the latest
+  message's parse (`_current_state`).
 
 Each keeps Rasa's results exactly; the test suite runs the server with them installed.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import json
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
@@ -56,7 +62,7 @@ import rasa.core.processor
 from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.constants import DIAGNOSTIC_DATA
-from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+from rasa.shared.core.constants import ACTIVE_LOOP, PREVIOUS_ACTION, SHOULD_NOT_BE_SET
 from rasa.shared.nlu.constants import ACTION_NAME
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -64,6 +70,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 from rasa.shared.core.slots import Slot
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.tensorflow.models import RasaModel
@@ -75,6 +82,7 @@ _rasa_predict = RasaModel._rasa_predict
 _rasa_combine_sparse_features = Features._combine_sparse_features
 _rasa_domain_is_empty = Domain.is_empty
 _rasa_create_count_features = CountVectorsFeaturizer._create_features
+_rasa_current_state = DialogueStateTracker.current_state
 
 
 @functools.lru_cache(maxsize=None)
@@ -210,6 +218,21 @@ def _copy_slot(slot: Slot) -> Slot:
     return copied
 
 
+def _current_state(tracker: DialogueStateTracker,
+                   event_verbosity: EventVerbosity = EventVerbosity.NONE) -> Dict[Text, Any]:
+    # Rasa's state with no active loop (the only thing it reads the loop for is this entry),
+    # then the loop's fields as they are.
+    active_loop, tracker.active_loop = tracker.active_loop, None
+    try:
+        state = _rasa_current_state(tracker, event_verbosity)
+    finally:
+        tracker.active_loop = active_loop
+    if active_loop:
+        state[ACTIVE_LOOP] = {field.name: getattr(active_loop, field.name)
+                              for field in dataclasses.fields(active_loop)}
+    return state
+
+
 def _combine_sparse_features(features: Features, additional: Features) -> None:
     left, right = features.features, additional.features
     if not (scipy.sparse.isspmatrix_coo(left) and scipy.sparse.isspmatrix_coo(right)) \
@@ -310,6 +333,7 @@ def install() -> None:
     Event.resolve_by_type = staticmethod(_resolve_by_type)
     RasaModel._rasa_predict = _predict_with_traced_graph
     Slot.__copy__ = _copy_slot
+    DialogueStateTracker.current_state = _current_state
     Features._combine_sparse_features = _combine_sparse_features
     Domain.is_empty = _domain_is_empty
     CountVectorsFeaturizer._create_features = _count_vector_features

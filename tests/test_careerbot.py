@@ -120,6 +120,19 @@ def test_places_resolve_to_coordinates_or_ask_which_state():
     assert index.resolve("Narnia").reason == "unknown_place"
 
 
+def test_a_place_kept_by_its_label_resolves_to_the_same_place():
+    """The referral form keeps a place as its label ("Springfield, IL 62704"); every search reads
+    it back. A ZIP code typed after some other town still means that ZIP code."""
+    index = PlaceIndex.default()
+    places = index.zip_places()[::40]
+    assert len(places) > 1000
+    assert [p for p in places if index.resolve(p.label).place != p] == []
+    springfield = index.resolve("62704").place
+    assert index.resolve("Chicago, IL 62704").place == springfield
+    assert index.resolve("near springfield, il 62704").place == springfield
+    assert index.resolve("Springfield, IL 00000").reason == "unknown_zip"
+
+
 @pytest.mark.parametrize("entity, text, value", [
     ("barrier", "don't own a car", "transportation"), ("barrier", "nobody to babysit my kids", "childcare"),
     ("aspect", "dental and vision", "benefits"), ("resource_type", "childcare vouchers", "childcare_assistance"),

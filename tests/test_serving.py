@@ -363,3 +363,29 @@ def test_a_loaded_model_is_left_out_of_garbage_collection_until_it_is_replaced(m
     finally:
         loop.close()
         gc.unfreeze()
+
+
+def test_a_trackers_state_with_an_active_form_is_what_rasa_writes_out():
+    """Action calls carry the tracker's state as JSON: without the deep copy of the form's
+    trigger message it is the same JSON, for each verbosity, and the tracker keeps its form."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActiveLoop, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    message = UserUttered("find a job center near 62704", {"name": "find_resource", "confidence": 0.98},
+                          [{"entity": "location", "value": "62704", "start": 23, "end": 28}],
+                          parse_data={"intent_ranking": [{"name": "find_resource", "confidence": 0.98},
+                                                         {"name": "greet", "confidence": 0.01}]})
+    tracker = DialogueStateTracker.from_events("someone", [message, ActiveLoop("referral_form"),
+                                                           SlotSet("requested_slot", "location")],
+                                               slots=domain.slots)
+    loop = tracker.active_loop
+    assert loop.name == "referral_form" and loop.trigger_message
+    for verbosity in EventVerbosity:
+        ours = turn_cost._current_state(tracker, verbosity)
+        assert json.dumps(ours, sort_keys=True) == json.dumps(
+            turn_cost._rasa_current_state(tracker, verbosity), sort_keys=True)
+        assert ours["active_loop"]["name"] == "referral_form" and tracker.active_loop is loop
+    tracker.update(ActiveLoop(None))
+    assert turn_cost._current_state(tracker)["active_loop"] == turn_cost._rasa_current_state(tracker)["active_loop"]
