@@ -48,7 +48,8 @@ async def _refused(request, exception: SanicException) -> response.HTTPResponse:
 
 
 def create_app(*args, **kwargs) -> Sanic:
-    """rasa-sdk's app, without CORS, answering requests Sanic refuses with Sanic's own status."""
+    """rasa-sdk's app (made without CORS: `configure_cors` is switched off below), answering
+    requests Sanic refuses with Sanic's own status."""
     app = _create_rasa_sdk_app(*args, **kwargs)
     app.error_handler.add(SanicException, _refused)  # before rasa-sdk's handler of any Exception
     return app

@@ -16,6 +16,7 @@ from typing import List
 
 from careerbot.runtime import training_command
 from careerbot.settings import PROJECT_ROOT, TRAINING_ENV
+from tests.support.servers import BIN
 
 CONFIG = """\
 recipe: default.v1
@@ -77,7 +78,7 @@ def _diet_files(model: Path) -> dict:
 def test_training_learns_the_same_weights_as_rasas_own_training(tmp_path):
     (tmp_path / "config.yml").write_text(CONFIG)
     (tmp_path / "nlu.yml").write_text(NLU)
-    rasas = _train([str(Path(sys.executable).parent / "rasa"), "train"], tmp_path / "rasa")
+    rasas = _train([str(BIN / "rasa"), "train"], tmp_path / "rasa")
     ours = _train(training_command(sys.executable), tmp_path / "ours")
     for process in (rasas, ours):
         output, _ = process.communicate(timeout=600)
