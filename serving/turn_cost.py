@@ -7,8 +7,16 @@ frames from outside), each of these was a steady share of a REST turn's CPU time
   prediction (`_rule_key_to_state` is `json.loads`), two or three predictions a turn: the rule
   keys are fixed once the model is loaded, so each is parsed once. It then tests all of its
   rules (189 here) against the latest state, although a rule whose last state names a previous
-  action can only match when the conversation's previous action is that one: rules are looked up
-  by that action first (`_get_possible_keys`), and Rasa's own test runs on those alone.
+  action (or intent) can only match when the conversation's latest state has that one: rules
+  are looked up by the previous action and intent first (`_get_possible_keys`). Rasa's test of
+  a rule against each earlier state then reversed the rule's states again for every rule and
+  state: each rule's states are kept reversed, and the test stops at the longest remaining
+  rule, past which every rule passes.
+- Right after a message, RulePolicy predicts twice, from the message's text and from its intent,
+  and each time replays the whole conversation into a tracker per turn to describe every turn's
+  state (`Domain.states_for_tracker_history`). The states depend only on the events and the
+  domain: the second prediction on the same tracker gets a copy of the first one's states
+  (`_states_for_tracker_history`), which the featuriser may then edit as it does Rasa's.
 - Every event read from the tracker store looks up its class by walking all subclasses of
   `Event` (`Event.resolve_by_type`), tens of times a turn: the classes are fixed once imported.
 - Every graph run (the NLU pipeline, then each action prediction) goes through dask's scheduler,
@@ -62,8 +70,8 @@ import rasa.core.processor
 from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.constants import DIAGNOSTIC_DATA
-from rasa.shared.core.constants import ACTIVE_LOOP, PREVIOUS_ACTION, SHOULD_NOT_BE_SET
-from rasa.shared.nlu.constants import ACTION_NAME
+from rasa.shared.core.constants import ACTIVE_LOOP, PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
+from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
@@ -81,6 +89,7 @@ _rasa_get_possible_keys = RulePolicy._get_possible_keys
 _rasa_predict = RasaModel._rasa_predict
 _rasa_combine_sparse_features = Features._combine_sparse_features
 _rasa_domain_is_empty = Domain.is_empty
+_rasa_states_for_tracker_history = Domain.states_for_tracker_history
 _rasa_create_count_features = CountVectorsFeaturizer._create_features
 _rasa_current_state = DialogueStateTracker.current_state
 
@@ -91,47 +100,102 @@ def _rule_key_to_state(rule_key: Text) -> List[dict]:
     return json.loads(rule_key)
 
 
-class RulesByPreviousAction:
-    """A rule lookup's keys grouped by the previous action their last state requires.
+class RulesByLastState:
+    """A rule lookup's keys grouped by the previous action and the intent their last state
+    requires, with each rule's states kept in reverse order (latest first), as Rasa reads them.
 
     Rasa tests a rule against the latest state with `_is_rule_applicable(key, 0, state)`: a rule
     whose last state has a previous action fails when the state has none, and otherwise fails
     unless the conversation's previous action equals the rule's (`_does_rule_match_state`), when
-    the rule names one. `candidates` returns every key that can pass that test: a superset, on
-    which Rasa's own filter then gives exactly its result."""
+    the rule names one; likewise the intent. `candidates` returns every key that can pass that
+    test: a superset, on which `possible_keys` then runs Rasa's test."""
 
     def __init__(self, lookup: Dict[Text, Any]) -> None:
         self.lookup = lookup  # held so that the id this index is cached under stays its own
-        self.without_previous_action: List[Text] = []
-        self.previous_action_unnamed: List[Text] = []
-        self.by_previous_action: Dict[Text, List[Text]] = {}
-        for key in lookup:
-            previous = _rule_key_to_state(key)[-1].get(PREVIOUS_ACTION)
+        self.reversed_states = {key: _rule_key_to_state(key)[::-1] for key in lookup}
+        # (previous action the rule requires, intent it requires) -> keys. The previous action
+        # is None for rules whose last state has none (a conversation start), "" for rules that
+        # have one but name none; the intent is None for rules that require none.
+        self.by_requirement: Dict[Tuple[Optional[Text], Optional[Text]], List[Text]] = {}
+        for key, states in self.reversed_states.items():
+            previous = states[0].get(PREVIOUS_ACTION)
             name = previous.get(ACTION_NAME) if previous else None
-            if not previous:
-                self.without_previous_action.append(key)
-            elif not name or name == SHOULD_NOT_BE_SET:
-                self.previous_action_unnamed.append(key)
-            else:
-                self.by_previous_action.setdefault(name, []).append(key)
+            if previous and (not name or name == SHOULD_NOT_BE_SET):
+                name = ""
+            intent = (states[0].get(USER) or {}).get(INTENT)
+            if not intent or intent == SHOULD_NOT_BE_SET:
+                intent = None
+            self.by_requirement.setdefault((name, intent), []).append(key)
 
     def candidates(self, latest_state: dict) -> List[Text]:
         previous = latest_state.get(PREVIOUS_ACTION)
         if not previous:
-            return self.without_previous_action
-        return (self.without_previous_action + self.previous_action_unnamed
-                + self.by_previous_action.get(previous.get(ACTION_NAME), []))
+            # Rasa takes both for the start of a conversation without comparing them further.
+            return [key for (name, _), keys in self.by_requirement.items() if name is None
+                    for key in keys]
+        # A rule with a previous action never applies to a state without one, and vice versa.
+        names = dict.fromkeys(("", previous.get(ACTION_NAME)))
+        intent = (latest_state.get(USER) or {}).get(INTENT)
+        intents = (None, intent) if intent else (None,)
+        return [key for name in names for required_intent in intents
+                for key in self.by_requirement.get((name, required_intent), ())]
+
+    def possible_keys(self, states: List[dict]) -> List[Text]:
+        """The keys of the rules that apply to `states`: `RulePolicy._is_rule_applicable` for
+        every rule and every state, latest first, with the rule's states already reversed."""
+        keys = self.candidates(states[-1])
+        rule_match = RulePolicy._does_rule_match_state
+        for turn_index, state in enumerate(reversed(states)):
+            if all(turn_index >= len(self.reversed_states[key]) for key in keys):
+                break  # every rule left is shorter than this: Rasa's test passes them all
+            current_previous_action = state.get(PREVIOUS_ACTION)
+            applicable = []
+            for key in keys:
+                rule_states = self.reversed_states[key]
+                if turn_index >= len(rule_states):
+                    applicable.append(key)
+                    continue
+                rule_state = rule_states[turn_index]
+                rule_previous_action = rule_state.get(PREVIOUS_ACTION)
+                if not rule_previous_action and not current_previous_action:
+                    applicable.append(key)  # both are the start of a conversation
+                elif (rule_previous_action and current_previous_action
+                      and rule_match(rule_state, state)):
+                    applicable.append(key)
+            keys = applicable
+        return keys
 
 
 def _get_possible_keys(policy: RulePolicy, lookup: Dict[Text, Text], states: List[dict]):
     if not states:
         return _rasa_get_possible_keys(policy, lookup, states)
-    indexes = policy.__dict__.setdefault("_rules_by_previous_action", {})
+    indexes = policy.__dict__.setdefault("_rules_by_last_state", {})
     index = indexes.get(id(lookup))
     if index is None or index.lookup is not lookup:
-        index = indexes[id(lookup)] = RulesByPreviousAction(lookup)
-    candidates = dict.fromkeys(index.candidates(states[-1]))
-    return _rasa_get_possible_keys(policy, candidates, states)
+        index = indexes[id(lookup)] = RulesByLastState(lookup)
+    return set(index.possible_keys(states))
+
+
+def _copy_states(states: List[dict]) -> List[dict]:
+    # A state maps each kind (user, prev_action, slots...) to a dictionary of strings and tuples.
+    return [{kind: dict(sub_state) for kind, sub_state in state.items()} for state in states]
+
+
+def _states_for_tracker_history(domain: Domain, tracker: DialogueStateTracker,
+                                omit_unset_slots: bool = False, ignore_rule_only_turns: bool = False,
+                                rule_only_data: Optional[Dict[Text, Any]] = None) -> List[dict]:
+    events = tuple(tracker.events)
+    # RulePolicy builds its rule-only data anew for every call: equal, not the same object.
+    arguments = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+    remembered = tracker.__dict__.get("_careerbot_states")
+    if (remembered is not None and remembered[0] is domain and remembered[1] == arguments
+            and len(remembered[2]) == len(events)
+            and all(a is b for a, b in zip(remembered[2], events))):
+        return _copy_states(remembered[3])
+    states = _rasa_states_for_tracker_history(domain, tracker, omit_unset_slots,
+                                              ignore_rule_only_turns, rule_only_data)
+    tracker.__dict__["_careerbot_states"] = (domain, arguments, events, _copy_states(states))
+    return states
 
 
 @functools.lru_cache(maxsize=None)
@@ -330,6 +394,7 @@ class _DeepCopyForDebugLogs:
 def install() -> None:
     RulePolicy._rule_key_to_state = staticmethod(_rule_key_to_state)
     RulePolicy._get_possible_keys = _get_possible_keys
+    Domain.states_for_tracker_history = _states_for_tracker_history
     Event.resolve_by_type = staticmethod(_resolve_by_type)
     RasaModel._rasa_predict = _predict_with_traced_graph
     Slot.__copy__ = _copy_slot

@@ -92,10 +92,10 @@ def test_an_action_timeout_as_long_as_the_lock_is_refused_at_start_up(monkeypatc
         action_failure.install()
 
 
-def test_rules_looked_up_by_previous_action_match_exactly_the_rules_rasa_finds(tmp_path):
+def test_rules_looked_up_by_their_last_state_match_exactly_the_rules_rasa_finds(tmp_path):
     """serving/turn_cost.py's index gives RulePolicy the same rule keys as its full scan, for
-    the trained model's rules, with every rule's own states (and their endings) as the
-    conversation so far."""
+    the trained model's rules, with every rule's own states (and their endings, and the text
+    instead of the intent) as the conversation so far."""
     with tarfile.open(latest_model()) as archive:
         member = next(m for m in archive.getmembers() if m.name.endswith("rule_policy.json"))
         lookup = json.load(archive.extractfile(member))["lookup"]
@@ -103,8 +103,12 @@ def test_rules_looked_up_by_previous_action_match_exactly_the_rules_rasa_finds(t
     # Rules of the shapes this model happens not to have: none, or no name, for the previous action.
     unusual = {json.dumps(states): "utter_greet" for states in (
         [{"user": {"intent": "greet"}}], [{"prev_action": {"action_text": "hello"}}],
-        [{"prev_action": {"action_name": "should_not_be_set"}, "user": {"intent": "greet"}}])}
+        [{"prev_action": {"action_name": "should_not_be_set"}, "user": {"intent": "greet"}}],
+        [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "should_not_be_set"}}])}
     conversations = [json.loads(key) for key in [*lookup["rules"], *unusual]] + [[{}]]
+    # The prediction from the message's text: the latest state has the text, not the intent.
+    conversations += [states[:-1] + [{**states[-1], "user": {"text": "hi"}}]
+                      for states in conversations if states[-1].get("user")]
     compared = matched = 0
     for rules in ({**lookup["rules"], **unusual}, lookup["rules_for_loop_unhappy_path"]):
         for states in conversations:
@@ -418,3 +422,53 @@ def test_what_the_first_parse_builds_is_built_while_the_model_loads(monkeypatch)
     finally:
         loop.close()
     assert [e["value"] for e in parse["entities"] if e["entity"] == "location"] == ["62704"]
+
+
+def test_states_reused_within_a_prediction_are_the_states_rasa_computes(monkeypatch):
+    """RulePolicy asks for the conversation's states twice right after a message (its text, then
+    its intent) and edits what it gets: the second ask gets a fresh copy of the same states, and a
+    tracker that has changed gets its states computed again."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, SessionStarted,
+                                         SlotSet, UserUttered)
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    events = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+              UserUttered("hi", {"name": "greet", "confidence": 0.99}), ActionExecuted("utter_greet"),
+              BotUttered("Hello!"), ActionExecuted("action_listen"),
+              UserUttered("find a job center near 62704", {"name": "find_resource", "confidence": 0.98},
+                          [{"entity": "location", "value": "62704", "start": 23, "end": 28}]),
+              ActionExecuted("referral_form"), ActiveLoop("referral_form"),
+              SlotSet("location", "Springfield, IL 62704"), SlotSet("requested_slot", "resource_type"),
+              ActionExecuted("action_listen"),
+              UserUttered("a job center", {"name": "inform", "confidence": 0.9}),
+              ActionExecuted("referral_form"), ActiveLoop(None), SlotSet("requested_slot", None)]
+    rasa_states = turn_cost._rasa_states_for_tracker_history
+    computed = []
+
+    def rasas(*args, **kwargs):
+        computed.append(args[1])
+        return rasa_states(*args, **kwargs)
+
+    monkeypatch.setattr(turn_cost, "_rasa_states_for_tracker_history", rasas)
+    rule_only_data = {"rule_only_slots": ["location"], "rule_only_loops": []}
+    form_states = 0
+    for end in range(1, len(events) + 1):
+        tracker = DialogueStateTracker.from_events("someone", events[:end], slots=domain.slots)
+        expected = rasa_states(domain, tracker, False, False, dict(rule_only_data))
+        computed.clear()
+        first = turn_cost._states_for_tracker_history(domain, tracker, False, False, dict(rule_only_data))
+        assert first == expected
+        form_states += sum("active_loop" in state for state in expected)
+        for state in first:  # what the featuriser does to the states it is given
+            state.get("user", {}).pop("text", None)
+            state.get("user", {}).pop("intent", None)
+        second = turn_cost._states_for_tracker_history(domain, tracker, False, False, dict(rule_only_data))
+        assert second == expected and computed == [tracker]  # computed once, copied for the second
+        if end < len(events):
+            tracker.update(events[end])
+            assert turn_cost._states_for_tracker_history(domain, tracker, False, False, dict(
+                rule_only_data)) == rasa_states(domain, tracker, False, False, dict(rule_only_data))
+            assert len(computed) == 2  # the tracker changed: computed again
+    assert form_states  # turns with the form active were among those compared
