@@ -1,6 +1,7 @@
 """Training as `make train` runs it (`python -m training train`) learns exactly what Rasa's own
-`rasa train` learns: its faster DIET training step (training/diet_train_step.py) must never change
-the model an office gets, so that every quality figure measured on it still holds.
+`rasa train` learns: its faster DIET training step (training/diet_train_step.py) and batch
+conversion (training/sparse_batches.py) must never change the model an office gets, so that every
+quality figure measured on it still holds.
 
 A small DIET with entities (so its CRF, where the step differs, is trained) is trained both ways,
 at once, from the same data, in the reproducible environment every training here uses.
@@ -90,3 +91,35 @@ def test_training_learns_the_same_weights_as_rasas_own_training(tmp_path):
     assert weights in rasas_files and len(rasas_files[weights]) > 10_000
     assert ours_files.keys() == rasas_files.keys()
     assert [name for name in rasas_files if ours_files[name] != rasas_files[name]] == []
+
+
+def test_sparse_batches_are_the_arrays_rasas_data_generator_makes():
+    """Batches of sentences of different lengths, some without any feature, in COO and in CSR,
+    as float64 and float32: the same indices, values, shape and dtypes as Rasa's conversion."""
+    import numpy as np
+    import scipy.sparse
+    from rasa.utils.tensorflow.feature_array import FeatureArray
+
+    from training import sparse_batches
+
+    random = np.random.default_rng(7)
+
+    def batch(size: int, matrix_format: str, dtype) -> FeatureArray:
+        matrices = np.empty(size, dtype=object)
+        for place in range(size):
+            length = int(random.integers(1, 12))
+            density = 0.0 if place % 5 == 2 else 0.02
+            matrices[place] = scipy.sparse.random(length, 300, density=density, format=matrix_format,
+                                                  dtype=dtype, random_state=int(random.integers(1e9)))
+        return FeatureArray(matrices, number_of_dimensions=3)
+
+    batches = [batch(size, matrix_format, dtype) for size in (1, 3, 64)
+               for matrix_format in ("coo", "csr") for dtype in (np.float64, np.float32)]
+    batches.append(FeatureArray(np.array([scipy.sparse.coo_matrix((4, 300))], dtype=object),
+                                number_of_dimensions=3))  # no feature at all
+    for features in batches:
+        expected = sparse_batches._rasa_scipy_matrix_to_values(features)
+        ours = sparse_batches._scipy_matrix_to_values(features)
+        assert [(a.dtype, a.shape) for a in ours] == [(a.dtype, a.shape) for a in expected]
+        assert all(np.array_equal(a, b) for a, b in zip(ours, expected))
+    assert sum(len(sparse_batches._scipy_matrix_to_values(b)[1]) for b in batches) > 1000

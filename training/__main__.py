@@ -6,11 +6,12 @@ is what an office runs.
 """
 import sys
 
-from training import diet_train_step
+from training import diet_train_step, sparse_batches
 
 
 def main() -> None:
     diet_train_step.install()
+    sparse_batches.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"
