@@ -50,6 +50,10 @@ _WORDLIKE_STATE_CODES = {"IN", "OR", "ME", "HI", "OK", "OH", "DE", "LA", "PA", "
                          "ID", "AS", "MO", "GA", "WA", "NE"}
 
 
+# Vocabularies whose matchers are kept (one or two are in use at a time in a process).
+MATCHER_VOCABULARIES = 4
+
+
 @dataclass(frozen=True)
 class Place:
     """A resolved place: a ZIP code's centre, or the centre of a city's ZIP codes."""
@@ -180,9 +184,13 @@ class PlaceIndex:
         return mentions
 
     def _matchers_for(self, vocab) -> Tuple[Matcher, PhraseMatcher]:
-        # Matchers are bound to a vocabulary; Rasa's pipeline and our blank pipeline each have one.
+        # Matchers are bound to a vocabulary: Rasa's pipeline and our blank pipeline each have
+        # one, and a model loaded in place of another brings its own. Each entry's matchers keep
+        # their vocabulary alive, so its id stays its own; beyond MATCHER_VOCABULARIES the least
+        # recently used are let go, so a replaced model's vocabulary does not stay in memory.
         key = id(vocab)
-        if key not in self._matchers:
+        matchers = self._matchers.pop(key, None)
+        if matchers is None:
             zip_matcher = Matcher(vocab)
             zip_matcher.add("ZIP", [[{"TEXT": {"REGEX": r"^\d{5}$"}}],
                                     [{"TEXT": {"REGEX": r"^\d{5}$"}}, {"ORTH": "-"},
@@ -191,8 +199,11 @@ class PlaceIndex:
             tokenizer = spacy.blank("en", vocab=vocab).tokenizer
             names = sorted({name for name, _ in self._cities} | set(_STATE_BY_NAME))
             city_matcher.add("CITY", list(tokenizer.pipe(names)))
-            self._matchers[key] = (zip_matcher, city_matcher)
-        return self._matchers[key]
+            matchers = (zip_matcher, city_matcher)
+        self._matchers[key] = matchers  # the most recently used last
+        while len(self._matchers) > MATCHER_VOCABULARIES:
+            del self._matchers[next(iter(self._matchers))]
+        return matchers
 
     def _city_span_in_context(self, doc: Doc, start: int, end: int) -> Optional[Span]:
         """Keep a city-name match only where the text uses it as a place.

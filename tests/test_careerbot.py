@@ -170,3 +170,24 @@ def test_environment_switches_on_postgres_redis_and_channels(tmp_path):
                   {"REDIS_URL": "http://x"}):
         with pytest.raises(ValueError):
             build_endpoints(wrong)
+
+
+def test_place_matchers_of_vocabularies_no_longer_used_are_let_go():
+    """A model loaded in place of another brings a new spaCy vocabulary, and the place rules
+    build matchers for it: those of vocabularies no longer used are dropped, and the ones in use
+    are kept and reused, still finding places."""
+    import spacy
+
+    from careerbot import places
+
+    index = PlaceIndex([{"zip_code": "62704", "city": "SPRINGFIELD", "state": "IL",
+                         "lat": "39.77", "long": "-89.68"}])
+    pipelines = [spacy.blank("en") for _ in range(places.MATCHER_VOCABULARIES + 2)]
+    for nlp in pipelines:
+        mentions = index.extract(nlp.make_doc("is there a job center near Springfield 62704"))
+        assert [m.text for m in mentions] == ["Springfield", "62704"]
+    kept = dict(index._matchers)
+    assert len(kept) == places.MATCHER_VOCABULARIES
+    assert id(pipelines[0].vocab) not in kept and id(pipelines[-1].vocab) in kept
+    index.extract(pipelines[-1].make_doc("near 62704"))
+    assert index._matchers[id(pipelines[-1].vocab)] is kept[id(pipelines[-1].vocab)]  # reused
