@@ -58,7 +58,7 @@ import copy
 import dataclasses
 import functools
 import json
-from typing import Any, Dict, List, Optional, Text, Tuple, Type
+from typing import Any, Dict, List, NamedTuple, Optional, Text, Tuple, Type
 
 import numpy as np
 import scipy.sparse
@@ -146,7 +146,7 @@ class RulesByLastState:
         keys = self.candidates(states[-1])
         rule_match = RulePolicy._does_rule_match_state
         for turn_index, state in enumerate(reversed(states)):
-            if all(turn_index >= len(self.reversed_states[key]) for key in keys):
+            if turn_index >= max((len(self.reversed_states[key]) for key in keys), default=0):
                 break  # every rule left is shorter than this: Rasa's test passes them all
             current_previous_action = state.get(PREVIOUS_ACTION)
             applicable = []
@@ -181,20 +181,29 @@ def _copy_states(states: List[dict]) -> List[dict]:
     return [{kind: dict(sub_state) for kind, sub_state in state.items()} for state in states]
 
 
+class _RememberedStates(NamedTuple):
+    """A tracker's states as last computed, and what they were computed from."""
+    domain: Domain
+    arguments: tuple
+    events: tuple
+    states: List[dict]
+
+
 def _states_for_tracker_history(domain: Domain, tracker: DialogueStateTracker,
                                 omit_unset_slots: bool = False, ignore_rule_only_turns: bool = False,
                                 rule_only_data: Optional[Dict[Text, Any]] = None) -> List[dict]:
     events = tuple(tracker.events)
     # RulePolicy builds its rule-only data anew for every call: equal, not the same object.
     arguments = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-    remembered = tracker.__dict__.get("_careerbot_states")
-    if (remembered is not None and remembered[0] is domain and remembered[1] == arguments
-            and len(remembered[2]) == len(events)
-            and all(a is b for a, b in zip(remembered[2], events))):
-        return _copy_states(remembered[3])
+    remembered: Optional[_RememberedStates] = tracker.__dict__.get("_careerbot_states")
+    if (remembered is not None and remembered.domain is domain
+            and remembered.arguments == arguments and len(remembered.events) == len(events)
+            and all(a is b for a, b in zip(remembered.events, events))):
+        return _copy_states(remembered.states)
     states = _rasa_states_for_tracker_history(domain, tracker, omit_unset_slots,
                                               ignore_rule_only_turns, rule_only_data)
-    tracker.__dict__["_careerbot_states"] = (domain, arguments, events, _copy_states(states))
+    tracker.__dict__["_careerbot_states"] = _RememberedStates(domain, arguments, events,
+                                                              _copy_states(states))
     return states
 
 
