@@ -193,6 +193,13 @@ def diet_prediction(out: List[str]) -> None:
                f"traced graph {cpu['traced graph']} ms, NumPy {cpu['NumPy']} ms; NumPy / traced graph "
                f"{data['numpy_to_traced_graph']} in the same run. The server predicts in NumPy "
                "(serving/diet_inference.py); tests/test_diet_inference.py holds both to the same parses.\n")
+    if "message_features_to_rasas_batch" in data:
+        through_batch = cpu["Rasa's batch, NumPy"]
+        out.append("From a featurised message to DIET's outputs, CPU per message: through the data set "
+                   f"and batch Rasa builds of it, then NumPy, {through_batch} ms; from "
+                   f"the message's own features, as the server predicts, {cpu['message features, NumPy']} "
+                   f"ms; ratio {data['message_features_to_rasas_batch']} in the same run (identical "
+                   "outputs: tests/test_diet_inference.py).\n")
 
 
 # The set-ups the issue sets targets for: the default one and PostgreSQL + Redis with several Rasa

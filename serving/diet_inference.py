@@ -20,6 +20,14 @@ The weights are read once, after the model's first prediction (which Rasa runs w
 model): by then Rasa has computed every intent's embedding and its randomly connected layers have
 applied their masks. Only the configuration implemented here takes this path (`NumpyDiet.of`
 says which); any other model, or a batch laid out otherwise, is predicted by TensorFlow.
+
+A message is then predicted from its own sparse features (`predicting_from_message_features`):
+to predict one message Rasa builds a training-style data set of it (features collected per
+attribute, zero "fake" features deep-copied for absent ones, ragged object arrays), a batch
+generator over it, and the batch's index, value and shape arrays, which NumPy only turns back
+into the rows the message's matrices already had. That preparation cost more CPU than the
+prediction itself. The rows, columns and values handed to the forward pass are the same, in the
+same order, so the outputs are identical to the batch path's (tests/test_diet_inference.py).
 """
 from __future__ import annotations
 
@@ -30,11 +38,13 @@ import scipy.special
 import tensorflow as tf
 from threadpoolctl import ThreadpoolController
 
-from rasa.nlu.classifiers.diet_classifier import DIET
+import scipy.sparse
+from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
+from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.constants import DIAGNOSTIC_DATA
 from rasa.shared.nlu.constants import ENTITY_ATTRIBUTE_TYPE, TEXT
 from rasa.utils.tensorflow.constants import (
-    ENTITY_RECOGNITION, HIDDEN_LAYERS_SIZES, INNER, INTENT_CLASSIFICATION, KEY_RELATIVE_ATTENTION,
+    ENTITY_RECOGNITION, FEATURIZERS, HIDDEN_LAYERS_SIZES, INNER, INTENT_CLASSIFICATION, KEY_RELATIVE_ATTENTION,
     LABEL, SENTENCE, SEQUENCE, SEQUENCE_LENGTH, SOFTMAX, UNIDIRECTIONAL_ENCODER,
     VALUE_RELATIVE_ATTENTION,
 )
@@ -42,6 +52,7 @@ from rasa.utils.tensorflow.models import RasaModel
 from rasa.utils.tensorflow.transformer import TransformerEncoder
 
 Predict = Callable[[RasaModel, Tuple[np.ndarray, ...]], Dict[Text, Any]]
+PredictMessage = Callable[[DIETClassifier, Message], Optional[Dict[Text, Any]]]
 
 
 def _dense(layer: tf.keras.layers.Dense) -> Tuple[np.ndarray, Optional[np.ndarray]]:
@@ -225,16 +236,43 @@ class NumpyDiet:
                         for at in (self.sequence_at, self.sentence_at)))
 
     def predict(self, batch_in: Tuple[np.ndarray, ...]) -> Dict[Text, Any]:
+        """The prediction for a batch of Rasa's arrays (one that `fits`)."""
+        lengths = np.asarray(batch_in[self.lengths_at], dtype=np.int32)
+        sequence = _batch_sparse_to_dense(batch_in, self.sequence_at, self.sequence_to_dense)
+        sentence = _batch_sparse_to_dense(batch_in, self.sentence_at, self.sentence_to_dense)
         # Products this small gain nothing from BLAS's second thread, whose hand-offs doubled
         # the CPU time of a prediction.
         with self.blas.limit(limits=1):
-            return self._forward(batch_in)
+            return self._forward(lengths, sequence, sentence)
 
-    def _forward(self, batch_in: Tuple[np.ndarray, ...]) -> Dict[Text, Any]:
-        lengths = np.asarray(batch_in[self.lengths_at], dtype=np.int32)
+    def fits_message(self, sequence: scipy.sparse.spmatrix, sentence: scipy.sparse.spmatrix) -> bool:
+        """Whether one message's joined sparse features are what `predict_message` reads: at
+        least one token, one sentence row, and each as wide as the model was trained on."""
+        return (sequence.shape[0] > 0 and sentence.shape[0] == 1
+                and sequence.shape[1] == self.sequence_to_dense[0].shape[0]
+                and sentence.shape[1] == self.sentence_to_dense[0].shape[0])
+
+    def predict_message(self, sequence: scipy.sparse.spmatrix,
+                        sentence: scipy.sparse.spmatrix) -> Dict[Text, Any]:
+        """The prediction for one message (one that `fits_message`) from its joined sparse
+        features, as `predict` gives it for the batch Rasa makes of the message."""
+        # Rasa's batch takes a COO matrix's entries as they are, and converts any other matrix.
+        sequence, sentence = (matrix if isinstance(matrix, scipy.sparse.coo_matrix) else matrix.tocoo()
+                              for matrix in (sequence, sentence))
+        tokens = sequence.shape[0]
+        with self.blas.limit(limits=1):
+            return self._forward(
+                np.array([tokens], np.int32),
+                _sparse_to_dense(sequence.row, sequence.col, sequence.data, tokens,
+                                 self.sequence_to_dense).reshape(1, tokens, -1),
+                _sparse_to_dense(sentence.row, sentence.col, sentence.data, 1,
+                                 self.sentence_to_dense).reshape(1, 1, -1))
+
+    def _forward(self, lengths: np.ndarray, sequence: np.ndarray, sentence: np.ndarray) -> Dict[Text, Any]:
+        """DIET's outputs for messages of `lengths` tokens, from their sequence features
+        (messages x longest x units, after DenseForSparse) and sentence features (messages x 1 x
+        units)."""
         batch = np.arange(len(lengths))
-        sequence = _sparse_to_dense(batch_in, self.sequence_at, self.sequence_to_dense)
-        sentence = _sparse_to_dense(batch_in, self.sentence_at, self.sentence_to_dense)
 
         # Each message's tokens, then its sentence features, then padding (all zeros).
         features = np.zeros((len(lengths), sequence.shape[1] + 1, sequence.shape[2]), np.float32)
@@ -277,23 +315,30 @@ def _batch_layout(signature: Dict[Text, Dict[Text, List[Any]]]) -> Tuple[Dict[Tu
     return starts, at
 
 
-def _sparse_to_dense(batch_in: Tuple[np.ndarray, ...], at: int,
-                     weights: Tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """DenseForSparse: a sparse feature (indices, values, shape at `at`) times the kernel, plus
-    the bias, at every position of the padded batch. Each position sums its entries' products in
-    the order of the entries, as TensorFlow's sparse-dense product does."""
+def _batch_sparse_to_dense(batch_in: Tuple[np.ndarray, ...], at: int,
+                           weights: Tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """DenseForSparse at every position of the padded batch, for the sparse feature whose
+    indices, values and shape are at `at`."""
     indices, values, shape = batch_in[at:at + 3]
-    kernel, bias = weights
     messages, length = int(shape[0]), int(shape[1])
-    rows = indices[:, 0] * length + indices[:, 1]
+    return _sparse_to_dense(indices[:, 0] * length + indices[:, 1], indices[:, 2], values,
+                            messages * length, weights).reshape(messages, length, -1)
+
+
+def _sparse_to_dense(rows: np.ndarray, columns: np.ndarray, values: np.ndarray, positions: int,
+                     weights: Tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """DenseForSparse: the sparse entries (row, column, value) times the kernel, plus the bias,
+    for each of `positions` rows. Each row sums its entries' products in the order of the
+    entries, as TensorFlow's sparse-dense product does."""
+    kernel, bias = weights
     order = np.argsort(rows, kind="stable")
     rows = rows[order]
-    products = kernel[indices[order, 2]] * np.asarray(values, np.float32)[order, np.newaxis]
-    dense = np.zeros((messages * length, kernel.shape[1]), np.float32)
+    products = kernel[columns[order]] * np.asarray(values, np.float32)[order, np.newaxis]
+    dense = np.zeros((positions, kernel.shape[1]), np.float32)
     if len(rows):
         starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
         dense[rows[starts]] = np.add.reduceat(products, starts, axis=0)
-    return (dense + bias).reshape(messages, length, kernel.shape[1])
+    return dense + bias
 
 
 def predicting_in_numpy(tensorflow_predict: Predict) -> Predict:
@@ -313,6 +358,26 @@ def predicting_in_numpy(tensorflow_predict: Predict) -> Predict:
     return predict
 
 
+def predicting_from_message_features(rasa_predict: PredictMessage) -> PredictMessage:
+    """`DIETClassifier._predict` that hands a message's joined sparse features straight to its
+    model's NumpyDiet; `rasa_predict` (Rasa's data set and batch) predicts a message of another
+    kind, and every message of a model NumPy does not predict or has not read yet."""
+
+    def predict(component: DIETClassifier, message: Message) -> Optional[Dict[Text, Any]]:
+        diet = component.model.__dict__.get("_careerbot_numpy_diet") if component.model else None
+        if diet is None:
+            return rasa_predict(component, message)
+        featurizers = component.component_config[FEATURIZERS]
+        sequence, sentence = message.get_sparse_features(TEXT, featurizers)
+        if (sequence is None or sentence is None or any(message.get_dense_features(TEXT, featurizers))
+                or not diet.fits_message(sequence.features, sentence.features)):
+            return rasa_predict(component, message)
+        return diet.predict_message(sequence.features, sentence.features)
+
+    return predict
+
+
 def install() -> None:
     # Wraps whichever prediction is installed: serving/turn_cost.py's, when installed first.
     RasaModel._rasa_predict = predicting_in_numpy(RasaModel._rasa_predict)
+    DIETClassifier._predict = predicting_from_message_features(DIETClassifier._predict)

@@ -6,11 +6,14 @@ import asyncio
 
 import numpy as np
 import pytest
+import scipy.sparse
 from rasa.core.agent import Agent
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.tensorflow.constants import (
-    HIDDEN_LAYERS_SIZES, INTENT_CLASSIFICATION, KEY_RELATIVE_ATTENTION, LABEL,
+    HIDDEN_LAYERS_SIZES, INTENT_CLASSIFICATION, KEY_RELATIVE_ATTENTION, LABEL, SENTENCE,
     UNIDIRECTIONAL_ENCODER, VALUE_RELATIVE_ATTENTION,
 )
 from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
@@ -189,3 +192,55 @@ def test_numpy_diet_leaves_configurations_and_batches_it_does_not_implement_to_t
     monkeypatch.setattr(model, "_careerbot_numpy_diet", None)  # as for a configuration NumPy lacks
     assert predict(model, batch_in) == "TensorFlow's outputs"
     assert len(tensorflow_predicted) == 3
+
+
+def _assert_identical_outputs(ours, theirs):
+    assert ours.keys() == theirs.keys()
+    for key, expected in theirs.items():
+        if isinstance(expected, dict):
+            _assert_identical_outputs(ours[key], expected)
+        else:
+            got = ours[key]
+            assert (type(got), got.shape, got.dtype) == (type(expected), expected.shape, expected.dtype), key
+            assert np.array_equal(got, expected), key
+
+
+def test_a_message_predicted_from_its_own_features_exactly_as_from_rasas_batch_of_it(nlu, texts):
+    """The server predicts a message from its joined sparse features: the same outputs, bit for
+    bit, as NumPy's prediction of the batch Rasa builds of the message, for every held-out and
+    out-of-scope message."""
+    nlu.messages.clear()
+    nlu.batches.clear()
+    nlu.parse(texts, nlu.recorded(nlu.numpy))
+    assert len(nlu.messages) == len(nlu.batches) == len(texts)  # one batch of each message
+    diet = nlu.model._careerbot_numpy_diet
+
+    def rasas_batch(component, message):
+        raise AssertionError(f"{message.get(TEXT)!r} was predicted through Rasa's batch")
+
+    predict = diet_inference.predicting_from_message_features(rasas_batch)
+    for message, batch_in in zip(nlu.messages, nlu.batches):
+        _assert_identical_outputs(predict(nlu.component, message), diet.predict(batch_in))
+
+
+def test_messages_and_models_numpy_does_not_read_are_predicted_through_rasas_batch(nlu, monkeypatch):
+    through_batch = []
+
+    def rasas_batch(component, message):
+        through_batch.append(message.get(TEXT))
+        return "Rasa's outputs"
+
+    predict = diet_inference.predicting_from_message_features(rasas_batch)
+    featurised = nlu.messages[-1]
+    assert predict(nlu.component, featurised) != "Rasa's outputs"
+    assert predict(nlu.component, Message(data={TEXT: "not featurised"})) == "Rasa's outputs"
+    with_dense = Message(data=dict(featurised.data), features=list(featurised.features))
+    with_dense.add_features(Features(np.ones((1, 4)), SENTENCE, TEXT, "a dense featuriser"))
+    assert predict(nlu.component, with_dense) == "Rasa's outputs"
+    wider = Message(data=dict(featurised.data), features=list(featurised.features))
+    wider.add_features(Features(scipy.sparse.coo_matrix(np.ones((1, 3))), SENTENCE, TEXT, "another"))
+    assert predict(nlu.component, wider) == "Rasa's outputs"  # not the width DIET was trained on
+    monkeypatch.setattr(nlu.model, "_careerbot_numpy_diet", None)  # a configuration NumPy lacks
+    assert predict(nlu.component, featurised) == "Rasa's outputs"
+    assert through_batch == ["not featurised", featurised.get(TEXT), featurised.get(TEXT),
+                             featurised.get(TEXT)]
