@@ -22,27 +22,28 @@ applied their masks. Only the configuration implemented here takes this path (`N
 says which); any other model, or a batch laid out otherwise, is predicted by TensorFlow.
 
 A message is then predicted from its own sparse features (`predicting_from_message_features`):
-to predict one message Rasa builds a training-style data set of it (features collected per
-attribute, zero "fake" features deep-copied for absent ones, ragged object arrays), a batch
-generator over it, and the batch's index, value and shape arrays, which NumPy only turns back
-into the rows the message's matrices already had. That preparation cost more CPU than the
-prediction itself. The rows, columns and values handed to the forward pass are the same, in the
-same order, so the outputs are identical to the batch path's (tests/test_diet_inference.py).
+to predict one message Rasa deep-copies and joins its featurisers' matrices, builds a
+training-style data set of them (features collected per attribute, zero "fake" features
+deep-copied for absent ones, ragged object arrays), a batch generator over it, and the batch's
+index, value and shape arrays, which NumPy only turns back into the rows the message's matrices
+already had. That preparation cost more CPU than the prediction itself. The rows, columns and
+values handed to the forward pass are the same, in the same order, so the outputs are identical
+to the batch path's (tests/test_diet_inference.py).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Text, Tuple
 
 import numpy as np
+import scipy.sparse
 import scipy.special
 import tensorflow as tf
 from threadpoolctl import ThreadpoolController
 
-import scipy.sparse
 from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
-from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.constants import DIAGNOSTIC_DATA
 from rasa.shared.nlu.constants import ENTITY_ATTRIBUTE_TYPE, TEXT
+from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.tensorflow.constants import (
     ENTITY_RECOGNITION, FEATURIZERS, HIDDEN_LAYERS_SIZES, INNER, INTENT_CLASSIFICATION, KEY_RELATIVE_ATTENTION,
     LABEL, SENTENCE, SEQUENCE, SEQUENCE_LENGTH, SOFTMAX, UNIDIRECTIONAL_ENCODER,
@@ -53,6 +54,14 @@ from rasa.utils.tensorflow.transformer import TransformerEncoder
 
 Predict = Callable[[RasaModel, Tuple[np.ndarray, ...]], Dict[Text, Any]]
 PredictMessage = Callable[[DIETClassifier, Message], Optional[Dict[Text, Any]]]
+
+
+class SparseEntries(NamedTuple):
+    """A message's sparse features of one type (sequence or sentence) as entries."""
+    rows: np.ndarray
+    columns: np.ndarray
+    values: np.ndarray
+    shape: Tuple[int, int]
 
 
 def _dense(layer: tf.keras.layers.Dense) -> Tuple[np.ndarray, Optional[np.ndarray]]:
@@ -245,28 +254,22 @@ class NumpyDiet:
         with self.blas.limit(limits=1):
             return self._forward(lengths, sequence, sentence)
 
-    def fits_message(self, sequence: scipy.sparse.spmatrix, sentence: scipy.sparse.spmatrix) -> bool:
+    def fits_message(self, sequence: SparseEntries, sentence: SparseEntries) -> bool:
         """Whether one message's joined sparse features are what `predict_message` reads: at
         least one token, one sentence row, and each as wide as the model was trained on."""
         return (sequence.shape[0] > 0 and sentence.shape[0] == 1
                 and sequence.shape[1] == self.sequence_to_dense[0].shape[0]
                 and sentence.shape[1] == self.sentence_to_dense[0].shape[0])
 
-    def predict_message(self, sequence: scipy.sparse.spmatrix,
-                        sentence: scipy.sparse.spmatrix) -> Dict[Text, Any]:
+    def predict_message(self, sequence: SparseEntries, sentence: SparseEntries) -> Dict[Text, Any]:
         """The prediction for one message (one that `fits_message`) from its joined sparse
         features, as `predict` gives it for the batch Rasa makes of the message."""
-        # Rasa's batch takes a COO matrix's entries as they are, and converts any other matrix.
-        sequence, sentence = (matrix if isinstance(matrix, scipy.sparse.coo_matrix) else matrix.tocoo()
-                              for matrix in (sequence, sentence))
         tokens = sequence.shape[0]
         with self.blas.limit(limits=1):
             return self._forward(
                 np.array([tokens], np.int32),
-                _sparse_to_dense(sequence.row, sequence.col, sequence.data, tokens,
-                                 self.sequence_to_dense).reshape(1, tokens, -1),
-                _sparse_to_dense(sentence.row, sentence.col, sentence.data, 1,
-                                 self.sentence_to_dense).reshape(1, 1, -1))
+                _sparse_to_dense(*sequence[:3], tokens, self.sequence_to_dense).reshape(1, tokens, -1),
+                _sparse_to_dense(*sentence[:3], 1, self.sentence_to_dense).reshape(1, 1, -1))
 
     def _forward(self, lengths: np.ndarray, sequence: np.ndarray, sentence: np.ndarray) -> Dict[Text, Any]:
         """DIET's outputs for messages of `lengths` tokens, from their sequence features
@@ -358,6 +361,34 @@ def predicting_in_numpy(tensorflow_predict: Predict) -> Predict:
     return predict
 
 
+def joined_sparse_features(message: Message, featurizers: List[Text]
+                            ) -> Optional[Tuple[SparseEntries, SparseEntries]]:
+    """The message's text features, sequence and sentence, joined as `Message.get_sparse_features`
+    joins them (each featuriser's entries in turn, its columns after the previous featurisers'),
+    without the deep copy and the matrices it builds on the way. None for a message whose
+    features Rasa would join another way: a dense one, or a matrix that is not COO."""
+    joined = {SEQUENCE: [], SENTENCE: []}
+    for features in message.features:
+        if features.attribute != TEXT or (featurizers and features.origin not in featurizers):
+            continue
+        if (not features.is_sparse() or not isinstance(features.features, scipy.sparse.coo_matrix)
+                or features.type not in joined):
+            return None
+        joined[features.type].append(features.features)
+    sequence, sentence = (_joined_entries(matrices) for matrices in joined.values())
+    return None if sequence is None or sentence is None else (sequence, sentence)
+
+
+def _joined_entries(matrices: List[scipy.sparse.coo_matrix]) -> Optional[SparseEntries]:
+    if not matrices or len({matrix.shape[0] for matrix in matrices}) > 1:
+        return None
+    offsets = np.cumsum([0] + [matrix.shape[1] for matrix in matrices])
+    return SparseEntries(np.concatenate([matrix.row for matrix in matrices]),
+                         np.concatenate([matrix.col + offset for matrix, offset in zip(matrices, offsets)]),
+                         np.concatenate([matrix.data for matrix in matrices]),
+                         (matrices[0].shape[0], int(offsets[-1])))
+
+
 def predicting_from_message_features(rasa_predict: PredictMessage) -> PredictMessage:
     """`DIETClassifier._predict` that hands a message's joined sparse features straight to its
     model's NumpyDiet; `rasa_predict` (Rasa's data set and batch) predicts a message of another
@@ -365,14 +396,10 @@ def predicting_from_message_features(rasa_predict: PredictMessage) -> PredictMes
 
     def predict(component: DIETClassifier, message: Message) -> Optional[Dict[Text, Any]]:
         diet = component.model.__dict__.get("_careerbot_numpy_diet") if component.model else None
-        if diet is None:
+        joined = diet and joined_sparse_features(message, component.component_config[FEATURIZERS])
+        if not joined or not diet.fits_message(*joined):
             return rasa_predict(component, message)
-        featurizers = component.component_config[FEATURIZERS]
-        sequence, sentence = message.get_sparse_features(TEXT, featurizers)
-        if (sequence is None or sentence is None or any(message.get_dense_features(TEXT, featurizers))
-                or not diet.fits_message(sequence.features, sentence.features)):
-            return rasa_predict(component, message)
-        return diet.predict_message(sequence.features, sentence.features)
+        return diet.predict_message(*joined)
 
     return predict
 
