@@ -18,19 +18,22 @@ It also loads a long conversation as a summary of its earlier events and its las
 (serving/conversation_window.py), so a turn costs the same at turn 200 as at turn 1, and does its
 SQL with single statements on an index of (sender_id, id) instead of Rasa's ORM queries, which
 read and count every event of the session on each turn. The statements are written out as SQL
-(`TurnStatements`) and handed to the driver as they are: building them with SQLAlchemy's
-expression language and looking up its compiled-statement cache cost more of the server's CPU
-than the queries themselves.
+(`TurnStatements`) and run on one DB-API connection the store keeps for turns: building them with
+SQLAlchemy's expression language, looking up its compiled-statement cache, checking a connection
+out of its pool and wrapping each result cost more of the server's CPU than the queries
+themselves. The server's event loop runs one store call at a time, and none awaits while it holds
+the connection, so one connection per process serves every conversation.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import os
 import re
 import time
-from typing import Awaitable, Callable, Iterator, List, Optional, Text, TypeVar
+from typing import Awaitable, Callable, Iterator, List, NamedTuple, Optional, Text, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.exc
@@ -60,10 +63,12 @@ def retry_seconds() -> float:
     return float(os.environ.get("TRACKER_STORE_RETRY_SECONDS") or DEFAULT_RETRY_SECONDS)
 
 
-def _is_connection_error(error: sqlalchemy.exc.DBAPIError) -> bool:
-    """A lost or refused connection (worth retrying), not a bad statement or value."""
-    return error.connection_invalidated or isinstance(
-        error, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError))
+class EventRow(NamedTuple):
+    """What a turn reads of an event (TurnStatements' SELECTs)."""
+    id: int
+    type_name: Text
+    action_name: Optional[Text]
+    data: Text
 
 
 class DurableSQLTrackerStore(SQLTrackerStore):
@@ -92,6 +97,8 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _write_ahead_log)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.statements = TurnStatements(self.engine.dialect.driver)
+        self.driver_errors = self.engine.dialect.dbapi
+        self.turn_connection = None  # taken from the pool at the first turn (`_turn_cursor`)
         self._create_index()
         self.window_turns = window_turns()
         self.summaries = RecentlyUsed()
@@ -114,14 +121,50 @@ class DurableSQLTrackerStore(SQLTrackerStore):
             if EVENTS_INDEX not in {index["name"] for index in sa.inspect(self.engine).get_indexes("events")}:
                 raise
 
+    def _is_connection_error(self, error: Exception) -> bool:
+        """A lost or refused connection (worth retrying), not a bad statement or value: raised by
+        the driver on the turn connection, or by SQLAlchemy on Rasa's own queries."""
+        if isinstance(error, sqlalchemy.exc.DBAPIError):
+            return error.connection_invalidated or isinstance(
+                error, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError))
+        return isinstance(error, (self.driver_errors.OperationalError, self.driver_errors.InterfaceError))
+
+    @contextlib.contextmanager
+    def _turn_cursor(self) -> Iterator:
+        """A cursor on the connection kept for turns; what it wrote is committed when the block
+        ends (on PostgreSQL each statement already committed by itself), and undone if it fails."""
+        if self.turn_connection is None:
+            self.turn_connection = self.engine.raw_connection()
+        connection = self.turn_connection.dbapi_connection
+        cursor = connection.cursor()
+        try:
+            yield cursor
+            connection.commit()
+        except BaseException as error:
+            if isinstance(error, self.driver_errors.Error) and self._is_connection_error(error):
+                self._drop_turn_connection()
+            else:
+                try:
+                    connection.rollback()
+                except self.driver_errors.Error:
+                    self._drop_turn_connection()
+            raise
+        finally:
+            cursor.close()
+
+    def _drop_turn_connection(self) -> None:
+        if self.turn_connection is not None:
+            self.turn_connection.invalidate()
+            self.turn_connection = None
+
     async def _with_retries(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
         deadline = time.monotonic() + retry_seconds()
         delay = 0.2
         while True:
             try:
                 return await operation()
-            except sqlalchemy.exc.DBAPIError as error:
-                if not _is_connection_error(error):
+            except (sqlalchemy.exc.DBAPIError, self.driver_errors.Error) as error:
+                if not self._is_connection_error(error):
                     raise
                 if time.monotonic() + delay > deadline:
                     logger.error("Conversation database unavailable; could not %s.", what)
@@ -129,7 +172,8 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                         f"The conversation database is unavailable; could not {what}.") from error
                 # Only the error class: the message may quote SQL parameters (conversation text).
                 logger.warning("Conversation database error (%s); retrying %s.",
-                               type(error.orig or error).__name__, what)
+                               type(getattr(error, "orig", None) or error).__name__, what)
+                self._drop_turn_connection()
                 self.engine.dispose()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
@@ -152,8 +196,8 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                         fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         if fetch_events_from_all_sessions or not self.domain:
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-        with self.engine.connect() as connection:
-            events = self._latest_session_events(connection, sender_id)
+        with self._turn_cursor() as cursor:
+            events = self._latest_session_events(cursor, sender_id)
         if not events:
             # A new conversation: its first save has nothing stored to count.
             self.stored_upto.put(sender_id, (0, None))
@@ -166,21 +210,21 @@ class DurableSQLTrackerStore(SQLTrackerStore):
         if tracker.events:
             self.stored_upto.put(tracker.sender_id, (len(tracker.events), tracker.events[-1]))
 
-    def _latest_session_events(self, connection, sender_id: Text) -> List[dict]:
+    def _latest_session_events(self, cursor, sender_id: Text) -> List[dict]:
         """The latest session's events: all of them, or a summary and the last turns."""
         summary = self.summaries.get(sender_id)
         rows = []
         if summary is not None:
-            rows = connection.exec_driver_sql(self.statements.events_from, {
-                "sender_id": sender_id, "first_id": summary.upto_event_id}).all()
+            rows = _event_rows(cursor, self.statements.events_from, {
+                "sender_id": sender_id, "first_id": summary.upto_event_id})
             if rows and rows[0].id == summary.upto_event_id:
                 rows = rows[1:]
             else:  # the summarised events were deleted (by staff): never bring them back
                 self.summaries.pop(sender_id)
                 summary, rows = None, []
         if summary is None:
-            rows = connection.exec_driver_sql(self.statements.latest_session,
-                                              self.statements.session_parameters(sender_id)).all()
+            rows = _event_rows(cursor, self.statements.latest_session,
+                               self.statements.session_parameters(sender_id))
         starts = [i for i, row in enumerate(rows) if _is_session_start(row)]
         if summary is not None and starts:  # a new session began after the summary
             summary, rows = None, rows[starts[-1]:]
@@ -197,14 +241,14 @@ class DurableSQLTrackerStore(SQLTrackerStore):
 
     async def _save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
-        with self.engine.begin() as connection:
-            rows = [_event_row(event) for event in self._additional_events(connection, tracker)]
+        with self._turn_cursor() as cursor:
+            rows = [_event_row(event) for event in self._additional_events(cursor, tracker)]
             for first in range(0, len(rows), INSERTED_ROWS_PER_STATEMENT):
                 page = rows[first:first + INSERTED_ROWS_PER_STATEMENT]
-                connection.exec_driver_sql(*self.statements.insert(tracker.sender_id, page))
+                cursor.execute(*self.statements.insert(tracker.sender_id, page))
         self._remember_stored(tracker)
 
-    def _additional_events(self, connection, tracker: DialogueStateTracker) -> Iterator:
+    def _additional_events(self, cursor, tracker: DialogueStateTracker) -> Iterator:
         """The tracker's events that are not stored yet (summary events never are)."""
         # The tracker this process loaded or saved last, grown since: its first events are the
         # stored ones. The entry is used up, so a save retried after a failure counts instead.
@@ -215,13 +259,17 @@ class DurableSQLTrackerStore(SQLTrackerStore):
                 return itertools.islice(tracker.events, count, None)
         summarised, upto = summary_length(tracker.events)
         if upto is not None:
-            stored = connection.exec_driver_sql(self.statements.count_after, {
-                "sender_id": tracker.sender_id, "after_id": upto}).scalar()
+            cursor.execute(self.statements.count_after, {"sender_id": tracker.sender_id, "after_id": upto})
         else:
-            stored = connection.exec_driver_sql(
-                self.statements.count_session,
-                self.statements.session_parameters(tracker.sender_id)).scalar()
+            cursor.execute(self.statements.count_session,
+                           self.statements.session_parameters(tracker.sender_id))
+        (stored,) = cursor.fetchone()
         return itertools.islice(tracker.events, summarised + stored, None)
+
+
+def _event_rows(cursor, statement: Text, parameters: dict) -> List[EventRow]:
+    cursor.execute(statement, parameters)
+    return list(map(EventRow._make, cursor.fetchall()))
 
 
 def _write_ahead_log(dbapi_connection, _record) -> None:
