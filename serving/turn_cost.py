@@ -49,6 +49,12 @@ frames from outside), each of these was a steady share of a REST turn's CPU time
   intent ranking included): 132 us of a form validation call, for a dictionary that is turned
   into JSON at once. The form's fields are given as they are, as Rasa already gives the latest
   message's parse (`_current_state`).
+- Before running each action the processor copies the tracker (so that a rejected action's
+  events can be dropped), and Rasa's copy replays every event of the conversation into a new
+  tracker, although a tracker's state is by design what its events made it (Rasa's own comment
+  on the tracker: it "MUST be re-creatable by processing all the events", and only events
+  change it). The copy takes the state as it is (`_copy_tracker`): the same events, copies of
+  the slots, of the active loop and of the latest action, as Rasa's copy has them.
 
 Each keeps Rasa's results exactly; the test suite runs the server with them installed.
 """
@@ -69,7 +75,7 @@ from keras.utils import tf_utils
 import rasa.core.processor
 from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
 from rasa.core.policies.rule_policy import RulePolicy
-from rasa.shared.constants import DIAGNOSTIC_DATA
+from rasa.shared.constants import DEFAULT_SENDER_ID, DIAGNOSTIC_DATA
 from rasa.shared.core.constants import ACTIVE_LOOP, PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
 from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 from rasa.engine.exceptions import GraphRunError
@@ -78,7 +84,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 from rasa.shared.core.slots import Slot
-from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from rasa.shared.core.trackers import AnySlotDict, DialogueStateTracker, EventVerbosity
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.tensorflow.models import RasaModel
@@ -92,6 +98,7 @@ _rasa_domain_is_empty = Domain.is_empty
 _rasa_states_for_tracker_history = Domain.states_for_tracker_history
 _rasa_create_count_features = CountVectorsFeaturizer._create_features
 _rasa_current_state = DialogueStateTracker.current_state
+_rasa_copy_tracker = DialogueStateTracker.copy
 
 
 @functools.lru_cache(maxsize=None)
@@ -291,6 +298,28 @@ def _copy_slot(slot: Slot) -> Slot:
     return copied
 
 
+def _copy_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
+    """What Rasa's `copy` (replaying every event into `init_copy()`) makes, from the state the
+    events left instead. Copied Rasa's way: a tracker of another class (one with cached states,
+    in training), one without the domain's slots, and one that keeps only its latest events
+    (its state may come from events it no longer has)."""
+    if (type(tracker) is not DialogueStateTracker or isinstance(tracker.slots, AnySlotDict)
+            or tracker._max_event_history is not None):
+        return _rasa_copy_tracker(tracker)
+    copied = DialogueStateTracker(tracker.sender_id or DEFAULT_SENDER_ID, None,
+                                  is_rule_tracker=tracker.is_rule_tracker)
+    copied.slots = {name: copy.copy(slot) for name, slot in tracker.slots.items()}
+    copied.events.extend(tracker.events)
+    copied._paused = tracker._paused
+    copied.followup_action = tracker.followup_action
+    # Events set these anew rather than edit them, except the loop (a rejection marks it).
+    copied.latest_action = None if tracker.latest_action is None else dict(tracker.latest_action)
+    copied.latest_message = tracker.latest_message
+    copied.latest_bot_utterance = tracker.latest_bot_utterance
+    copied.active_loop = None if tracker.active_loop is None else dataclasses.replace(tracker.active_loop)
+    return copied
+
+
 def _current_state(tracker: DialogueStateTracker,
                    event_verbosity: EventVerbosity = EventVerbosity.NONE) -> Dict[Text, Any]:
     # Rasa's state with no active loop (the only thing it reads the loop for is this entry),
@@ -408,6 +437,7 @@ def install() -> None:
     RasaModel._rasa_predict = _predict_with_traced_graph
     Slot.__copy__ = _copy_slot
     DialogueStateTracker.current_state = _current_state
+    DialogueStateTracker.copy = _copy_tracker
     Features._combine_sparse_features = _combine_sparse_features
     Domain.is_empty = _domain_is_empty
     CountVectorsFeaturizer._create_features = _count_vector_features

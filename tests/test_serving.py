@@ -472,3 +472,61 @@ def test_states_reused_within_a_prediction_are_the_states_rasa_computes(monkeypa
                 rule_only_data)) == rasa_states(domain, tracker, False, False, dict(rule_only_data))
             assert len(computed) == 2  # the tracker changed: computed again
     assert form_states  # turns with the form active were among those compared
+
+
+def test_a_tracker_copied_from_its_state_is_the_copy_rasas_replay_makes():
+    """The processor copies the tracker before every action. On every prefix of a conversation
+    with each kind of event that changes a tracker's state, the copy taken from the state is the
+    one Rasa's replay of the events makes, and changing the copy (as a rejected action, a slot or
+    a loop's end does) leaves the tracker it was copied from as it was."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (
+        ActionExecuted, ActionExecutionRejected, ActionReverted, ActiveLoop, AllSlotsReset,
+        BotUttered, ConversationPaused, ConversationResumed, DefinePrevUserUtteredFeaturization,
+        FollowupAction, LoopInterrupted, Restarted, SessionStarted, SlotSet, UserUttered,
+        UserUtteranceReverted)
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    referral = UserUttered("find a job center near 62704", {"name": "find_resource", "confidence": 0.98},
+                           [{"entity": "location", "value": "62704", "start": 23, "end": 28}])
+    events = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+              UserUttered("hi", {"name": "greet", "confidence": 0.99}), DefinePrevUserUtteredFeaturization(True),
+              ActionExecuted("utter_greet"), BotUttered("Hello!", {"buttons": []}), FollowupAction("utter_greet"),
+              ActionExecuted("action_listen"), referral, ActionExecuted("referral_form"),
+              ActiveLoop("referral_form"), SlotSet("location", "Springfield, IL 62704"),
+              SlotSet("requested_slot", "resource_type"), ActionExecutionRejected("referral_form"),
+              LoopInterrupted(True), ActionExecuted("action_listen"), ConversationPaused(),
+              UserUttered("a job center", {"name": "inform", "confidence": 0.9}), ConversationResumed(),
+              ActionExecuted("referral_form"), LoopInterrupted(False), ActiveLoop(None),
+              SlotSet("requested_slot", None), UserUtteranceReverted(), ActionExecuted("utter_greet"),
+              ActionReverted(), SlotSet("barrier", "transportation"), AllSlotsReset(),
+              SlotSet("barrier", "childcare"), Restarted(), ActionExecuted("action_session_start"),
+              SessionStarted(), SlotSet("contact_name", "Sam")]
+
+    def described(tracker):
+        return {"state": tracker.current_state(EventVerbosity.ALL), "paused": tracker._paused,
+                "followup": tracker.followup_action, "latest action": tracker.latest_action,
+                "loop": tracker.active_loop, "bot": tracker.latest_bot_utterance,
+                "message": (tracker.latest_message, tracker.latest_message.use_text_for_featurization),
+                "slots": {name: (slot.value, slot._has_been_set) for name, slot in tracker.slots.items()},
+                "events": [id(event) for event in tracker.events],
+                "others": (sorted(vars(tracker)), tracker.sender_id, tracker.is_rule_tracker,
+                           tracker._max_event_history, tracker.model_id, tracker.sender_source)}
+
+    tracker = DialogueStateTracker("someone", domain.slots)
+    tracker.model_id = "a model"  # not copied by Rasa's copy either
+    loops_copied = 0
+    for event in events:
+        tracker.update(event)
+        ours = turn_cost._copy_tracker(tracker)
+        assert described(ours) == described(turn_cost._rasa_copy_tracker(tracker)), event
+        loops_copied += tracker.active_loop is not None
+        before = described(tracker)
+        for change in (ActionExecutionRejected("referral_form"), LoopInterrupted(True),
+                       SlotSet("barrier", "housing"), ActiveLoop("handoff_form"), ConversationPaused()):
+            ours.update(change)
+        assert described(tracker) == before, event
+    assert loops_copied > 5
+    short = DialogueStateTracker.from_events("someone", events[:12], domain.slots, max_event_history=5)
+    assert described(turn_cost._copy_tracker(short)) == described(turn_cost._rasa_copy_tracker(short))
