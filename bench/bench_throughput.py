@@ -1,11 +1,11 @@
 """Throughput: many conversations at once over the REST channel, with an asyncio + aiohttp load
 generator, against the default set-up (SQLite tracker store), PostgreSQL, and the production
-profile (two Rasa instances with two Sanic workers each behind nginx, PostgreSQL, Redis lock
-store, two action servers: `make run-production`).
+profile (`make run-production`: two Rasa instances of one Sanic worker each behind nginx,
+PostgreSQL, Redis lock store, two action servers; `--production-workers` gives each instance more).
 
     .venv/bin/python bench/bench_throughput.py [--levels 10,50,100] [--messages 40]
         [--time-limit 60] [--backends sqlite,postgresql,production]
-        [--paced-rates 75,100,125] [--paced-seconds 20]
+        [--paced-rates 75,100,125] [--paced-seconds 20] [--production-workers 1]
 
 Saturation levels: each simulated person sends its messages one after the other, waiting for
 each reply, with no think time (the worst case for the server): the messages per second are what
@@ -38,6 +38,7 @@ from bench.common import (  # noqa: E402
     CONTENT_QUESTION, GREETING, REFERRAL_REQUEST, cpu_seconds, peak_rss_mb, postgres_database,
     running_assistant, sender_ids, summarize_ms, write_results,
 )
+from careerbot.production import DEFAULT_RASA_INSTANCES, DEFAULT_WORKERS  # noqa: E402
 from tests.support.production import start_production  # noqa: E402
 
 SCRIPT = [GREETING, CONTENT_QUESTION, "tell me more", REFERRAL_REQUEST, "thank you"]
@@ -103,9 +104,9 @@ def single_server(extra_env: dict, memory: dict) -> Iterator[tuple]:
 
 
 @contextlib.contextmanager
-def production_profile(memory: dict) -> Iterator[str]:
+def production_profile(memory: dict, workers: int) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="careerbot-bench-") as work:
-        running = start_production(Path(work), instances=2, workers=2)
+        running = start_production(Path(work), instances=DEFAULT_RASA_INSTANCES, workers=workers)
         postmaster = int((running.postgres.data / "postmaster.pid").read_text().split()[0])
         processes = {"postgresql": [postmaster], "redis": [running.redis.process.pid]}
         for name, server in running.servers.items():
@@ -162,6 +163,8 @@ def main() -> None:
     parser.add_argument("--paced-rates", default="75,100,125",
                         help="messages/s offered by 50 paced conversations, one run each")
     parser.add_argument("--paced-seconds", type=float, default=20, help="length of each paced run")
+    parser.add_argument("--production-workers", type=int, default=DEFAULT_WORKERS,
+                        help="Sanic workers in each Rasa instance of the production profile")
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",")]
     paced = [float(n) for n in args.paced_rates.split(",") if n]
@@ -175,7 +178,8 @@ def main() -> None:
                 server = functools.partial(single_server, {"DATABASE_URL": database_url})
                 backends[backend] = run_backend(backend, server)
         elif backend == "production":
-            backends[backend] = run_backend(backend, production_profile)
+            backends[backend] = run_backend(
+                backend, functools.partial(production_profile, workers=args.production_workers))
         else:
             backends[backend] = run_backend(backend, functools.partial(single_server, {}))
     write_results("throughput", {
@@ -185,7 +189,9 @@ def main() -> None:
                   f"for {args.paced_seconds:g} s each (every person one message each "
                   f"{TARGET['conversations']} / rate seconds, or at the reply if later); "
                   "fresh sender ids; sqlite/postgresql: one Rasa server with the in-memory lock "
-                  "store (the default); production: make run-production's topology; CPU ms a message: "
+                  f"store (the default); production: make run-production's topology, "
+                  f"{DEFAULT_RASA_INSTANCES} Rasa instances of {args.production_workers} Sanic worker(s); "
+                  "CPU ms a message: "
                   "user + system time of each kind of server process (and its children) during the "
                   "level, from /proc, over the messages answered",
         "target": TARGET, "backends": backends})
