@@ -265,11 +265,13 @@ class NumpyDiet:
         """The prediction for one message (one that `fits_message`) from its joined sparse
         features, as `predict` gives it for the batch Rasa makes of the message."""
         tokens = sequence.shape[0]
+        sequence_dense = _sparse_to_dense(sequence.rows, sequence.columns, sequence.values, tokens,
+                                          self.sequence_to_dense)
+        sentence_dense = _sparse_to_dense(sentence.rows, sentence.columns, sentence.values, 1,
+                                          self.sentence_to_dense)
         with self.blas.limit(limits=1):
-            return self._forward(
-                np.array([tokens], np.int32),
-                _sparse_to_dense(*sequence[:3], tokens, self.sequence_to_dense).reshape(1, tokens, -1),
-                _sparse_to_dense(*sentence[:3], 1, self.sentence_to_dense).reshape(1, 1, -1))
+            return self._forward(np.array([tokens], np.int32), sequence_dense.reshape(1, tokens, -1),
+                                 sentence_dense.reshape(1, 1, -1))
 
     def _forward(self, lengths: np.ndarray, sequence: np.ndarray, sentence: np.ndarray) -> Dict[Text, Any]:
         """DIET's outputs for messages of `lengths` tokens, from their sequence features
