@@ -1,7 +1,13 @@
-"""Crisis messages always become the `crisis` intent, whatever the classifier predicted."""
+"""Crisis messages become the `crisis` intent, from the rules or the classifier (careerbot.safety).
+
+Last in the pipeline, so that nothing after it can undo it. It also adds the entities the answer
+depends on: `crisis_type` (suicide, danger, domestic_violence, someone_else) and `language` (the
+reply to a crisis written in Spanish is in Spanish), and records in the parse result how the
+decision was reached (`crisis_detection`), which the safety tests measure.
+"""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -11,33 +17,76 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from careerbot.safety import detect_crisis
+from careerbot.safety import VIOLENCE, CrisisDecision, combine, warm_up
 
 CRISIS_INTENT = "crisis"
+DETECTION_KEY = "crisis_detection"
+SOMEONE_ELSE = "someone_else"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class CrisisSafetyNet(GraphComponent, EntityExtractorMixin):
-    """Overrides the intent with `crisis` for unmistakable crisis phrases (careerbot.safety), and
-    adds a `crisis_type` entity (self_harm, danger, domestic_violence) so that the answer for
-    violence at home adds the hotline."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # The classifier's `crisis` confidence from which, without any rule, a message is taken
+        # as a crisis (unless it uses the words figuratively). Chosen on tests/safety/*_tuning.tsv.
+        return {"classifier_threshold": 0.5}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._threshold = float(config["classifier_threshold"])
+        warm_up()
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "CrisisSafetyNet":
-        return cls()
+        return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            signal = detect_crisis(message.get(TEXT))
-            if signal is None:
-                continue
-            crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CRISIS_INTENT]
-            message.set(INTENT, crisis, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [crisis] + ranking, add_to_output=True)
-            entity = {"entity": "crisis_type", "value": signal.kind, "start": 0,
-                      "end": len(message.get(TEXT)), "confidence_entity": 1.0}
-            entities = message.get(ENTITIES, []) + self.add_extractor_name([entity])
-            message.set(ENTITIES, entities, add_to_output=True)
+            text = message.get(TEXT)
+            confidence = _classifier_confidence(message)
+            decision = combine(text, confidence, self._threshold)
+            message.set(DETECTION_KEY, {
+                "crisis": decision is not None, "source": decision.source if decision else None,
+                "rules": list(decision.rules) if decision else [],
+                "classifier_confidence": round(confidence, 4)}, add_to_output=True)
+            if decision is not None:
+                self._mark_crisis(message, decision)
+            elif (message.get(INTENT) or {}).get("name") == CRISIS_INTENT:
+                _demote_crisis(message)
         return messages
+
+    def _mark_crisis(self, message: Message, decision: CrisisDecision) -> None:
+        crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CRISIS_INTENT]
+        message.set(INTENT, crisis, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [crisis] + ranking, add_to_output=True)
+        kind = SOMEONE_ELSE if decision.about_someone_else and decision.kind != VIOLENCE else decision.kind
+        end = len(message.get(TEXT) or "")
+        entities = [{"entity": "crisis_type", "value": kind, "start": 0, "end": end,
+                     "confidence_entity": 1.0},
+                    {"entity": "language", "value": decision.language, "start": 0, "end": end,
+                     "confidence_entity": 1.0}]
+        message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(entities),
+                    add_to_output=True)
+
+
+def _demote_crisis(message: Message) -> None:
+    """The classifier's `crisis` on a message that uses the words figuratively ("this commute is
+    killing me") gives way to its next choice."""
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CRISIS_INTENT]
+    message.set(INTENT, ranking[0] if ranking else {"name": None, "confidence": 0.0}, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+
+def _classifier_confidence(message: Message) -> float:
+    """The classifier's confidence in `crisis`, whether or not it was its first choice (the
+    fallback classifier may have replaced a low first choice with nlu_fallback)."""
+    intent: Optional[dict] = message.get(INTENT)
+    if intent and intent.get("name") == CRISIS_INTENT:
+        return float(intent.get("confidence") or 0.0)
+    for ranked in message.get(INTENT_RANKING_KEY) or []:
+        if ranked.get("name") == CRISIS_INTENT:
+            return float(ranked.get("confidence") or 0.0)
+    return 0.0

@@ -1,13 +1,23 @@
-"""Responses filled with the office's details from office.yml.
+"""Responses filled with the office's details from office.yml, and kept safe after a crisis.
 
 Domain responses may use {office_name}, {office_phone}, {office_email}, {office_address},
 {office_hours} and {office_website}. Filling them here, in the Rasa server, means the office's
 contact details reach the person even when the action server is down.
+
+Two additions to Rasa's choice of response, both needed by the crisis design in domain.yml and
+made here, in the Rasa server, so that they hold when the action server is down:
+- When several conditional variations match, the most specific one (most conditions; the first
+  listed among equals) is given, where Rasa picks at random: a person who wrote in Spanish about
+  violence at home gets the variation for both, never the English one by chance.
+- Once a conversation has raised the crisis flag, every reply that does not already give the
+  help lines carries a button that brings them back.
 """
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text
 
+import numpy as np
+from rasa.core.nlg.generator import ResponseVariationFilter
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
@@ -15,11 +25,37 @@ from rasa.utils.endpoints import EndpointConfig
 from careerbot.office import current_office
 
 
+CRISIS_FLAG_SLOT = "crisis_flag"
+CRISIS_LINE = "988"
+HELP_LINES_BUTTON = {"en": {"title": "Crisis help lines", "payload": "/crisis"},
+                     "es": {"title": "Líneas de ayuda", "payload": "/crisis"}}
+
+
 class OfficeResponseGenerator(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None,
                  domain: Optional[Domain] = None) -> None:
         super().__init__((domain or Domain.empty()).responses)
         self._office_values = current_office().template_values()
+
+    def _random_response_for(self, utter_action: Text, output_channel: Text,
+                             filled_slots: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
+        suitable = ResponseVariationFilter(self.responses).responses_for_utter_action(
+            utter_action, output_channel, filled_slots) if utter_action in self.responses else []
+        if not suitable:
+            return None
+        most_conditions = max(len(r.get("condition") or ()) for r in suitable)
+        if most_conditions == 0:
+            return np.random.choice(suitable)
+        return next(r for r in suitable if len(r.get("condition") or ()) == most_conditions)
+
+    def generate_from_slots(self, utter_action: Text, filled_slots: Dict[Text, Any],
+                            output_channel: Text, **kwargs: Any) -> Optional[Dict[Text, Any]]:
+        response = super().generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)
+        if (response is not None and filled_slots.get(CRISIS_FLAG_SLOT)
+                and CRISIS_LINE not in (response.get("text") or "")):
+            button = HELP_LINES_BUTTON.get(filled_slots.get("language") or "en", HELP_LINES_BUTTON["en"])
+            response["buttons"] = list(response.get("buttons") or []) + [dict(button)]
+        return response
 
     def _fill_response(self, response: Dict[Text, Any],
                        filled_slots: Optional[Dict[Text, Any]] = None,

@@ -65,19 +65,49 @@ def test_invalid_contact_details_are_refused(typed):
 
 
 @pytest.mark.parametrize("text, kind", [
-    ("I want to kill myself", "self_harm"), ("i dont want to live anymore", "self_harm"),
-    ("thinking about ending it all", "self_harm"), ("I'm suicidal", "self_harm"),
-    ("i might hurt myself tonight", "self_harm"),
-    ("i have pills and i'm thinking about taking them all", "self_harm"),
-    ("my meds, i want to swallow every one", "self_harm"), ("taking all my classes online", None), ("i don't see a reason to keep living", "self_harm"),
+    ("I want to kill myself", "suicide"), ("i dont want to live anymore", "suicide"),
+    ("thinking about ending it all", "suicide"), ("I'm suicidal", "suicide"),
+    ("i might hurt myself tonight", "suicide"),
+    ("i have pills and i'm thinking about taking them all", "suicide"),
+    ("i don't see a reason to keep living", "suicide"),
+    # Typed as people type: typos, text-speak, held-down letters.
+    ("i wanna kil myslef", "suicide"), ("thinkin bout sucide alot", "suicide"),
+    ("kms", "suicide"), ("i just want to dieeee", "suicide"),
+    # Indirect.
+    ("everyone would be better off without me", "suicide"),
+    ("i want to disappear for good", "suicide"), ("i'm such a burden to my family", "suicide"),
+    ("gave my dog to my neighbor, i won't be needing him", "suicide"),
     ("my boyfriend hits me", "domestic_violence"), ("I'm scared to go home", "domestic_violence"),
     ("my husband threatened me last night", "domestic_violence"), ("I am not safe", "danger"),
+    ("he takes my whole paycheck and checks my phone", "domestic_violence"),
+    ("i took a whole bottle of pills", "danger"),
+    # Spanish, with and without accents.
+    ("ya no quiero vivir", "suicide"), ("Ya no quiero vivir más", "suicide"),
+    ("mi esposo me pega", "domestic_violence"), ("me quita el cheque cada semana", "domestic_violence"),
+    # Buried in a long message about something else.
+    ("so i applied to the warehouse job and the cna class but honestly some nights i think everyone "
+     "would be better off if i wasnt here anymore. anyway does the college have night classes", "suicide"),
+    # Negated, figurative and professional uses are not crises.
+    ("i would never kill myself, i just hate this job", None), ("I'm not suicidal, just stressed", None),
     ("this commute is killing me", None), ("my job hit its target", None),
-    ("how do I kill time between shifts", None),
+    ("how do I kill time between shifts", None), ("i'd kill for weekends off", None),
+    ("stuck in a dead-end job", None), ("i killed the interview", None),
+    ("how do i become a crisis counselor", None), ("taking all my classes online", None),
+    ("my boss is gonna kill me if im late", None), ("este trabajo me esta matando", None),
+    ("me muero de ganas de trabajar en un hospital", None),
 ])
-def test_crisis_phrases_are_recognised_by_rule(text, kind):
+def test_crisis_rules_recognise_every_way_it_is_said(text, kind):
     signal = detect_crisis(text)
     assert (signal.kind if signal else None) == kind
+
+
+@pytest.mark.parametrize("text, language, someone_else", [
+    ("my son says he wants to die", "en", True), ("i want to die", "en", False),
+    ("mi hijo dice que se quiere matar", "es", True), ("ya no quiero vivir", "es", False),
+])
+def test_crisis_rules_tell_the_language_and_whom_it_is_about(text, language, someone_else):
+    signal = detect_crisis(text)
+    assert (signal.language, signal.about_someone_else) == (language, someone_else)
 
 
 def test_office_details_come_from_the_office_file(tmp_path):

@@ -1,0 +1,11 @@
+"""Crisis safety: recognise a person in danger in every way they may say it.
+
+`detect_crisis` applies the rules (careerbot/safety/detector.py); `combine` adds the NLU
+classifier's judgement, as components/crisis_safety_net.py does for every message.
+"""
+from careerbot.safety.detector import (DANGER, SUICIDE, VIOLENCE, CrisisSignal, detect_crisis,
+                                       figurative_use, warm_up)
+from careerbot.safety.decision import CrisisDecision, combine
+
+__all__ = ["CrisisDecision", "CrisisSignal", "DANGER", "SUICIDE", "VIOLENCE", "combine",
+           "detect_crisis", "figurative_use", "warm_up"]

@@ -1,0 +1,36 @@
+"""Rules and classifier together: a message is a crisis when the rules say so, or when the NLU
+classifier is confident enough and the message does not use the words figuratively.
+
+Recall comes first: the rules are written to miss nothing they cover, the classifier catches
+wordings no rule foresaw, and its threshold (config.yml, CrisisSafetyNet) is set low.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from careerbot.safety.detector import SUICIDE, CrisisSignal, detect_crisis, figurative_use
+
+RULES, CLASSIFIER, BOTH = "rules", "classifier", "rules+classifier"
+
+
+@dataclass(frozen=True)
+class CrisisDecision:
+    kind: str
+    language: str
+    about_someone_else: bool
+    source: str  # RULES, CLASSIFIER or BOTH
+    rules: tuple
+
+
+def combine(text: Optional[str], classifier_confidence: float, threshold: float,
+            signal: Optional[CrisisSignal] = None) -> Optional[CrisisDecision]:
+    """The crisis decision for a message, given the classifier's confidence in `crisis`."""
+    signal = signal if signal is not None else detect_crisis(text)
+    classifier_says = classifier_confidence >= threshold
+    if signal is not None:
+        return CrisisDecision(signal.kind, signal.language, signal.about_someone_else,
+                              BOTH if classifier_says else RULES, signal.rules)
+    if classifier_says and not figurative_use(text):
+        return CrisisDecision(SUICIDE, "en", False, CLASSIFIER, ())
+    return None
