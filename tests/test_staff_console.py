@@ -21,8 +21,7 @@ import sqlalchemy as sa
 
 from tests.support import rasa_events as ev
 from tests.support.staff import (
-    ADMIN, COUNSELOR, console_env, create_staff, postgres_database, run_console_cli, signed_in, sqlite_url,
-    start_staff_web_app,
+    ADMIN, COUNSELOR, console_env, postgres_database, run_console_cli, seeded_console, signed_in, sqlite_url,
 )
 
 NOW = time.time()
@@ -89,16 +88,8 @@ def _seed():
 def console(request, tmp_path_factory):
     """The real web app over a seeded tracker database, per database kind."""
     work = tmp_path_factory.mktemp(f"staff-console-{request.param}")
-    data_dir = work / "var"
-    data_dir.mkdir()
-    with contextlib.ExitStack() as stack:
-        url = stack.enter_context(postgres_database()) if request.param == "postgresql" else sqlite_url(data_dir)
-        ev.store(url, _seed())
-        env = console_env(data_dir, url if request.param == "postgresql" else None)
-        create_staff(env)
-        server = start_staff_web_app(env, work / "logs")
-        stack.callback(server.stop)
-        yield Console(server.url, url, env)
+    with seeded_console(request.param, work, _seed()) as (base_url, url, env):
+        yield Console(base_url, url, env)
 
 
 class Console:
@@ -216,8 +207,8 @@ def test_lists_and_exports_are_redacted(console):
 
 def test_follow_up_queue_oldest_first_with_contact_details_and_handling(console):
     queue = console.counselor.get("/staff/queue").text
-    order = [sender for sender in re.findall(r'conversation\?id=([^"&]+)', queue)]
-    assert order == ["carryover-1", "handoff-1", "crisis-1"]
+    order = [sender for sender in re.findall(r'conversation\?id=([^"&#]+)', queue)]
+    assert order == ["carryover-1", "crisis-1", "handoff-1"]  # crises first, then oldest first
     assert "Alice Smith" in queue and PHONE in queue  # left for the callback: staff need them
     response = console.counselor.post("/staff/conversation/handled", {"sender_id": "crisis-1", "return": "queue"})
     assert response.status_code == 303

@@ -145,8 +145,11 @@ def start_session(db: Database, user: User) -> str:
     return token
 
 
-def load_session(db: Database, token: Optional[str]) -> Optional[Session]:
-    """The live session for a cookie token, or None when absent, unknown or expired."""
+def load_session(db: Database, token: Optional[str], touch: bool = True) -> Optional[Session]:
+    """The live session for a cookie token, or None when absent, unknown or expired.
+
+    `touch=False` leaves the idle timer alone: a page's own background updates are not someone at
+    the screen, and must not keep a console left open signed in for ever."""
     if not token or len(token) > 100:
         return None
     token_hash = _token_hash(token)
@@ -161,7 +164,7 @@ def load_session(db: Database, token: Optional[str]) -> Optional[Session]:
     if row.last_seen < now - IDLE_TIMEOUT_SECONDS or row.created_at < now - SESSION_LIFETIME_SECONDS:
         end_session(db, token_hash)
         return None
-    if now - row.last_seen > LAST_SEEN_RESOLUTION_SECONDS:
+    if touch and now - row.last_seen > LAST_SEEN_RESOLUTION_SECONDS:
         with db.transaction() as connection:
             connection.execute(text("UPDATE console_sessions SET last_seen = :t WHERE token_hash = :h"),
                                {"t": now, "h": token_hash})

@@ -7,14 +7,14 @@ filter are just characters that match nothing.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass, fields
 from typing import Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from careerbot.console.db import Database
+from careerbot.settings import staff_time_zone
 
 MAX_TEXT_LENGTH = 200
 YES_NO = ("", "yes", "no")
@@ -26,11 +26,7 @@ class FilterError(ValueError):
 
 def local_zone() -> ZoneInfo:
     """The office's time zone for dates staff pick and times they read (STAFF_TIMEZONE, default UTC)."""
-    name = os.environ.get("STAFF_TIMEZONE") or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"STAFF_TIMEZONE {name!r} is not a known time zone") from error
+    return staff_time_zone()
 
 
 def day_start(day: dt.date) -> float:

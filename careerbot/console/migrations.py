@@ -149,8 +149,42 @@ def _initial_schema(db: Database) -> List[str]:
     return statements
 
 
+def _crisis_alerts(_db: Database) -> List[str]:
+    return [
+        # The message that raised a conversation's open crisis flag: quoted on its queue card and
+        # marked in its transcript (an event id of Rasa's `events`; its text redacted, as previews are).
+        "ALTER TABLE console_conversations ADD COLUMN crisis_event_id BIGINT",
+        "ALTER TABLE console_conversations ADD COLUMN crisis_message TEXT",
+        # One row per crisis flag raised (again only after staff handled the last one), written by
+        # the summary sync in the transaction that sees the flag. The id is random: it goes into
+        # e-mails and chat messages in place of the sender id, which can be personal.
+        """CREATE TABLE console_alerts (
+               id VARCHAR(32) PRIMARY KEY,
+               sender_id VARCHAR(255) NOT NULL,
+               event_id BIGINT,
+               channel VARCHAR(64),
+               raised_at DOUBLE PRECISION NOT NULL,
+               recorded_at DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX console_alerts_sender ON console_alerts (sender_id, raised_at)",
+        "CREATE INDEX console_alerts_raised ON console_alerts (raised_at)",
+        # Each destination (e-mail, webhook) of an alert on its own, so that one failing is retried
+        # without sending the other again. state: pending, sent or failed (gave up).
+        """CREATE TABLE console_alert_deliveries (
+               alert_id VARCHAR(32) NOT NULL,
+               destination VARCHAR(16) NOT NULL,
+               state VARCHAR(16) NOT NULL,
+               attempts INTEGER NOT NULL DEFAULT 0,
+               next_attempt_at DOUBLE PRECISION NOT NULL,
+               last_error VARCHAR(200),
+               sent_at DOUBLE PRECISION,
+               PRIMARY KEY (alert_id, destination))""",
+        "CREATE INDEX console_alert_deliveries_due ON console_alert_deliveries (state, next_attempt_at)",
+    ]
+
+
 MIGRATIONS: List[Tuple[int, str, Callable[[Database], List[str]]]] = [
     (1, "console tables", _initial_schema),
+    (2, "crisis alerts", _crisis_alerts),
 ]
 
 

@@ -14,9 +14,10 @@ from careerbot.console.summaries import SummarySync
 
 MIN_REASON_LENGTH = 5
 DELETE_CHUNK = 500
-# Console tables keyed by sender id; everything about a conversation is in these and in events.
+# Console tables keyed by sender id; everything about a conversation is in these, in events, and
+# in the deliveries of its crisis alerts (keyed by alert id).
 SENDER_TABLES = ("console_conversations", "console_labels", "console_messages", "console_tags",
-                 "console_notes", "console_reveals")
+                 "console_notes", "console_reveals", "console_alerts")
 
 
 class PrivacyError(ValueError):
@@ -47,6 +48,9 @@ def _delete_senders(db: Database, connection: Connection, senders: List[str]) ->
         connection.execute(text("DELETE FROM console_message_search WHERE rowid IN "
                                 "(SELECT event_id FROM console_messages WHERE sender_id IN :s)")
                            .bindparams(expanding), {"s": senders})
+    connection.execute(text("DELETE FROM console_alert_deliveries WHERE alert_id IN "
+                            "(SELECT id FROM console_alerts WHERE sender_id IN :s)").bindparams(expanding),
+                       {"s": senders})
     for table in SENDER_TABLES:
         connection.execute(text(f"DELETE FROM {table} WHERE sender_id IN :s").bindparams(expanding),
                            {"s": senders})

@@ -18,7 +18,7 @@ PAGE_SIZE = 50
 SUMMARY_COLUMNS = ("sender_id, channel, first_time, last_time, message_count, bot_message_count, "
                    "first_message, barrier, handoff_requested, crisis_flag, fallback, referral_count, "
                    "contact_name, contact_detail, handoff_at, crisis_at, followup_at, followup_pending, "
-                   "handled_at, handled_by, reviewed, reviewed_at, reviewed_by")
+                   "handled_at, handled_by, reviewed, reviewed_at, reviewed_by, crisis_event_id, crisis_message")
 NEWEST_FIRST = "ORDER BY c.last_time DESC, c.sender_id DESC"
 
 
@@ -81,17 +81,35 @@ def _attach_labels(connection: Connection, rows: List[dict]) -> None:
 
 
 def follow_up_queue(db: Database, include_handled: bool = False, limit: int = 200) -> List[dict]:
-    """Conversations with a handoff request or a crisis flag, oldest unhandled first."""
+    """Conversations with a handoff request or a crisis flag: crises first, however recent, then
+    the oldest unhandled first; or, with `include_handled`, those handled most recently."""
     with db.transaction() as connection:
         if include_handled:
             query = (f"SELECT {SUMMARY_COLUMNS} FROM console_conversations c WHERE c.followup_pending = 0 "
                      f"AND c.handled_at IS NOT NULL ORDER BY c.handled_at DESC LIMIT :limit")
         else:
             query = (f"SELECT {SUMMARY_COLUMNS} FROM console_conversations c WHERE c.followup_pending = 1 "
-                     f"ORDER BY c.followup_at, c.sender_id LIMIT :limit")
+                     f"ORDER BY c.crisis_flag DESC, c.followup_at, c.sender_id LIMIT :limit")
         rows = [dict(row._mapping) for row in connection.execute(text(query), {"limit": limit})]
         _attach_labels(connection, rows)
+        deliveries = _alert_deliveries(connection, [row["sender_id"] for row in rows if row["crisis_flag"]])
+        for row in rows:
+            row["alert_deliveries"] = deliveries.get(row["sender_id"], [])
     return rows
+
+
+def _alert_deliveries(connection: Connection, senders: Sequence[str]) -> Dict[str, List[dict]]:
+    """How each conversation's latest crisis alert went, per destination: whether on-call staff know."""
+    if not senders:
+        return {}
+    result: Dict[str, List[dict]] = defaultdict(list)
+    for row in connection.execute(_in(
+            "SELECT a.sender_id, d.destination, d.state, d.attempts, d.sent_at FROM console_alerts a "
+            "JOIN console_alert_deliveries d ON d.alert_id = a.id WHERE a.sender_id IN :s AND a.raised_at = "
+            "(SELECT MAX(latest.raised_at) FROM console_alerts latest WHERE latest.sender_id = a.sender_id) "
+            "ORDER BY d.destination", "s"), {"s": list(senders)}):
+        result[row.sender_id].append(dict(row._mapping))
+    return result
 
 
 def pending_follow_up_count(db: Database) -> int:

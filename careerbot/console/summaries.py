@@ -4,6 +4,8 @@ Rasa appends events to `events` with increasing ids. The console remembers the l
 summarised (a watermark in `console_sync_state`) and each run reads only the events after it, so
 a request never rescans the table. On PostgreSQL two Rasa workers can commit out of id order; an
 id missing below the newest one read is remembered as a gap and looked for again for a while.
+A conversation's crisis flag raised in a batch is attributed to the message it follows, and its
+crisis alert is recorded in the batch's own transaction (careerbot/console/alerts.py).
 """
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
+from careerbot.console import alerts
 from careerbot.console.db import EVENTS_TABLE, Database
 from careerbot.console.redact import redact
 from careerbot.console.sql import insert_rows
@@ -42,6 +45,16 @@ INTENT, BARRIER, REFERRAL, REFERRAL_CATEGORY, CHANNEL = (
 
 
 @dataclass
+class _UserMessage:
+    """A user message as the console keeps it: what a crisis flag is attributed to."""
+
+    event_id: Optional[int]
+    time: float
+    channel: Optional[str]
+    text: str  # redacted
+
+
+@dataclass
 class _ConversationDelta:
     """What one batch adds to one conversation's summary."""
 
@@ -60,6 +73,10 @@ class _ConversationDelta:
     followup_at: Optional[float] = None
     contact_name: Optional[str] = None
     contact_detail: Optional[str] = None
+    # The user message a crisis_flag slot follows (Rasa sets it from that message's intent): the
+    # first one of this batch's flags, and the latest message seen so far to attribute a flag to.
+    crisis_message: Optional[_UserMessage] = None
+    last_user_message: Optional[_UserMessage] = None
     labels: Dict[Tuple[str, str], float] = field(default_factory=dict)
     # Type of the latest non-slot event seen in this batch, to recognise slots carried over
     # into a new session (Rasa re-sets them right after `session_started`).
@@ -84,8 +101,11 @@ def _truthy(value: object) -> bool:
 class SummarySync:
     """Brings the summary tables up to date with Rasa's events table."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, on_alerts_recorded: Optional[Callable[[], None]] = None) -> None:
         self.db = db
+        # Called (on the syncing thread) once a batch that recorded crisis alerts has committed, so
+        # that the web app sends them at once instead of finding them on its next look.
+        self._on_alerts_recorded = on_alerts_recorded
         # One sync at a time per process; other processes are kept out by a database lock.
         self._lock = threading.Lock()
         self._since_analyze = 0
@@ -142,12 +162,18 @@ class SummarySync:
         return newest > watermark or gaps is not None
 
     def _sync_batch(self) -> Tuple[int, bool]:
+        processed, more, alerts_recorded = self._sync_batch_in_transaction()
+        if alerts_recorded and self._on_alerts_recorded is not None:
+            self._on_alerts_recorded()
+        return processed, more
+
+    def _sync_batch_in_transaction(self) -> Tuple[int, bool, int]:
         with self.db.transaction(write_lock=True) as connection:
             lock = " FOR UPDATE SKIP LOCKED" if self.db.is_postgres else ""
             watermark = connection.execute(
                 text(f"SELECT last_event_id FROM console_sync_state WHERE id = 1{lock}")).scalar()
             if watermark is None:  # another process is syncing right now
-                return 0, False
+                return 0, False, 0
             rows = connection.execute(text(
                 f"SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data "
                 f"FROM {EVENTS_TABLE} WHERE id > :watermark ORDER BY id LIMIT :limit"),
@@ -157,12 +183,11 @@ class SummarySync:
             if rows:
                 self._remember_gaps(connection, watermark, [row.id for row in rows], now)
             all_rows = sorted(late_rows + list(rows), key=lambda row: row.id)
-            if all_rows:
-                self._apply(connection, all_rows)
+            alerts_recorded = self._apply(connection, all_rows) if all_rows else 0
             new_watermark = rows[-1].id if rows else watermark
             connection.execute(text("UPDATE console_sync_state SET last_event_id = :id, updated_at = :now "
                                     "WHERE id = 1"), {"id": new_watermark, "now": now})
-            return len(all_rows), len(rows) == BATCH_SIZE
+            return len(all_rows), len(rows) == BATCH_SIZE, alerts_recorded
 
     def _late_rows(self, connection: Connection) -> list:
         """Events that were missing when the watermark passed their id and have appeared since."""
@@ -191,7 +216,8 @@ class SummarySync:
 
     # --- turning events into summary rows ----------------------------------------------------
 
-    def _apply(self, connection: Connection, rows: Iterable) -> None:
+    def _apply(self, connection: Connection, rows: Iterable) -> int:
+        """Fold the events into the summaries; return how many crisis alerts were recorded."""
         deltas: Dict[str, _ConversationDelta] = {}
         messages = []
         for row in rows:
@@ -219,7 +245,27 @@ class SummarySync:
         for delta in deltas.values():
             if delta.unclear_message:  # the batch ended before the answer: count it, to be safe
                 delta.fallback = 1
+        raised = self._newly_raised_crises(connection, deltas)
         self._write(connection, deltas, messages)
+        alerts.record(connection, raised)
+        return len(raised)
+
+    @staticmethod
+    def _newly_raised_crises(connection: Connection,
+                             deltas: Dict[str, _ConversationDelta]) -> List[alerts.RaisedFlag]:
+        """Flags that raise a new alert: the conversation's first, or its first since staff handled
+        the last one. A flag already open keeps its message on the card (the delta forgets this one)."""
+        flagged = [sender for sender, delta in deltas.items() if delta.crisis_message is not None]
+        still_open = alerts.senders_with_open_alert(connection, flagged)
+        raised = []
+        for sender in flagged:
+            delta = deltas[sender]
+            if sender in still_open:
+                delta.crisis_message = None
+            else:
+                message = delta.crisis_message
+                raised.append(alerts.RaisedFlag(sender, message.event_id, message.channel, message.time))
+        return raised
 
     @staticmethod
     def _apply_user_event(delta: _ConversationDelta, row, timestamp: float) -> tuple:
@@ -228,6 +274,8 @@ class SummarySync:
         intent = row.intent_name or ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         delta.messages += 1
         delta.channel = delta.channel or event.get("input_channel")
+        delta.last_user_message = _UserMessage(row.id, timestamp, event.get("input_channel"),
+                                               text_redacted[:PREVIEW_LENGTH])
         if delta.first_message is None and text_redacted:
             delta.first_message = text_redacted[:PREVIEW_LENGTH]
         if intent in FALLBACK_INTENTS:
@@ -246,6 +294,8 @@ class SummarySync:
             if name == "crisis_flag":
                 delta.crisis = 1
                 delta.crisis_at = delta.crisis_at or timestamp
+                delta.crisis_message = (delta.crisis_message or delta.last_user_message
+                                        or self._message_before(connection, row, timestamp))
             else:
                 delta.handoff = 1
                 delta.handoff_at = delta.handoff_at or timestamp
@@ -260,6 +310,19 @@ class SummarySync:
                 if isinstance(referral, dict):
                     delta.add_label(REFERRAL, referral.get("id") or referral.get("name"), timestamp)
                     delta.add_label(REFERRAL_CATEGORY, referral.get("category"), timestamp)
+
+    @staticmethod
+    def _message_before(connection: Connection, row, slot_time: float) -> _UserMessage:
+        """The user message a flag follows when an earlier batch summarised it (or, if there is
+        none, a message-less stand-in at the flag's own time, so that the flag still alerts)."""
+        found = connection.execute(text(
+            f"SELECT id, timestamp, data FROM {EVENTS_TABLE} WHERE sender_id = :sender AND id < :id "
+            "AND type_name = 'user' ORDER BY id DESC LIMIT 1"), {"sender": row.sender_id, "id": row.id}).first()
+        if found is None:
+            return _UserMessage(None, slot_time, None, "")
+        event = json.loads(found.data or "{}")
+        return _UserMessage(found.id, found.timestamp or slot_time, event.get("input_channel"),
+                            redact(event.get("text") or "")[:PREVIEW_LENGTH])
 
     def _is_carried_over(self, connection: Connection, delta: _ConversationDelta, row) -> bool:
         """True for a slot Rasa re-set when a new session started (not a new flag from the person)."""
@@ -277,10 +340,12 @@ class SummarySync:
         insert_rows(connection, current, (
             "sender_id", "channel", "first_time", "last_time", "message_count", "bot_message_count",
             "first_message", "barrier", "handoff_requested", "crisis_flag", "fallback", "handoff_at",
-            "crisis_at", "followup_at", "followup_pending", "contact_name", "contact_detail"),
+            "crisis_at", "followup_at", "followup_pending", "contact_name", "contact_detail", "crisis_event_id",
+            "crisis_message"),
             [(sender, d.channel, d.first_time, d.last_time, d.messages, d.bot_messages, d.first_message,
               d.barrier, d.handoff, d.crisis, d.fallback, d.handoff_at, d.crisis_at, d.followup_at,
-              1 if d.followup_at is not None else 0, d.contact_name, d.contact_detail)
+              1 if d.followup_at is not None else 0, d.contact_name, d.contact_detail,
+              *((d.crisis_message.event_id, d.crisis_message.text) if d.crisis_message else (None, None)))
              for sender, d in deltas.items()],
             f"""ON CONFLICT (sender_id) DO UPDATE SET
                 channel = COALESCE({current}.channel, excluded.channel),
@@ -299,7 +364,10 @@ class SummarySync:
                                    ELSE COALESCE(excluded.followup_at, {current}.followup_at) END,
                 followup_pending = {db.greatest(f"{current}.followup_pending", "excluded.followup_pending")},
                 contact_name = COALESCE(excluded.contact_name, {current}.contact_name),
-                contact_detail = COALESCE(excluded.contact_detail, {current}.contact_detail)""")
+                contact_detail = COALESCE(excluded.contact_detail, {current}.contact_detail),
+                crisis_event_id = CASE WHEN excluded.crisis_message IS NULL THEN {current}.crisis_event_id
+                                       ELSE excluded.crisis_event_id END,
+                crisis_message = COALESCE(excluded.crisis_message, {current}.crisis_message)""")
         labels = [(sender, kind, value, at) for sender, d in deltas.items()
                   for (kind, value), at in d.labels.items()]
         insert_rows(connection, "console_labels", ("sender_id", "kind", "value", "first_time"),

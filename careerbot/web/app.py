@@ -1,8 +1,11 @@
 """One small Sanic app serves the chat widget (assets, demo page) and the staff console."""
 from __future__ import annotations
 
+from typing import Optional
+
 from sanic import Sanic
 
+from careerbot.settings import AlertSettings, alert_settings
 from careerbot.web import staff, widget
 from careerbot.web.security import add_security_headers
 
@@ -10,9 +13,11 @@ from careerbot.web.security import add_security_headers
 MAX_REQUEST_BYTES = 1_000_000
 
 
-def create_app(name: str = "careerbot_web") -> Sanic:
+def create_app(name: str = "careerbot_web", alerts: Optional[AlertSettings] = None) -> Sanic:
+    """The app; crisis alert settings come from the environment unless given."""
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    app.ctx.alert_settings = alerts if alerts is not None else alert_settings()
     app.blueprint(widget.blueprint)
     app.blueprint(staff.blueprint)
     add_security_headers(app)

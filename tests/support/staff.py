@@ -9,11 +9,12 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Dict, Iterator, Mapping, Optional
+from typing import Dict, Iterable, Iterator, Mapping, Optional, Tuple
 
 import requests
 import sqlalchemy as sa
 
+from tests.support import rasa_events
 from tests.support.servers import ServerProcess, base_env, start_web_app
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -67,6 +68,23 @@ def create_staff(env: Mapping[str, str]) -> None:
 def start_staff_web_app(env: Mapping[str, str], log_dir: Path) -> ServerProcess:
     """The web app, ready once the console's sign-in page answers (migrations have run)."""
     return start_web_app(env, log_dir, ready_path="/staff/login")
+
+
+@contextlib.contextmanager
+def seeded_console(database: str, work: Path, conversations: Iterable[rasa_events.Conversation],
+                   extra_env: Optional[Mapping[str, str]] = None) -> Iterator[Tuple[str, str, Dict[str, str]]]:
+    """The real web app over a tracker store ("sqlite" or "postgresql") holding `conversations`, with
+    the test staff accounts: (its base URL, the database URL, its environment)."""
+    data_dir = work / "var"
+    data_dir.mkdir()
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(postgres_database()) if database == "postgresql" else sqlite_url(data_dir)
+        rasa_events.store(url, conversations)
+        env = console_env(data_dir, url if database == "postgresql" else None, extra_env)
+        create_staff(env)
+        server = start_staff_web_app(env, work / "logs")
+        stack.callback(server.stop)
+        yield server.url, url, env
 
 
 class StaffClient:

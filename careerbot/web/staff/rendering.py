@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Optional
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 from sanic.response import HTTPResponse, html
 
 from careerbot.console.filters import local_zone
@@ -50,4 +51,9 @@ PAGE_DEFAULTS = {"user": None, "csrf_token": "", "active": "", "notice": "", "pe
 
 
 def render(template: str, status: int = 200, **context) -> HTTPResponse:
-    return html(environment.get_template(template).render(**{**PAGE_DEFAULTS, **context}), status=status)
+    return html(render_markup(template, **{**PAGE_DEFAULTS, **context}), status=status)
+
+
+def render_markup(template: str, **context) -> Markup:
+    """A template's HTML, autoescaped, to be placed into another template or sent as a part of a page."""
+    return Markup(environment.get_template(template).render(**context))

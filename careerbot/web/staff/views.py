@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 from itertools import islice
@@ -12,12 +13,12 @@ from typing import Iterator
 from urllib.parse import urlencode
 
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, redirect
+from sanic.response import HTTPResponse, json as json_response, redirect
 
-from careerbot.console import accounts, audit, casework, privacy, queries
+from careerbot.console import accounts, alerts, audit, casework, privacy, queries
 from careerbot.console.filters import ConversationFilter, FilterError, local_zone
 from careerbot.web.staff import charts
-from careerbot.web.staff.rendering import iso_time, render
+from careerbot.web.staff.rendering import iso_time, render, render_markup
 from careerbot.web.staff.runtime import StaffRuntime
 from careerbot.web.staff.security import (
     LOGIN_COOKIE, LOGIN_PATH, PUBLIC_ROUTES, SAFE_METHODS, SESSION_COOKIE, client_address, delete_cookie,
@@ -25,6 +26,8 @@ from careerbot.web.staff.security import (
 )
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# The route console pages poll for updates (static/live.js); it does not count as activity.
+LIVE_UPDATES_ROUTE = "queue_live"
 
 blueprint = Blueprint("staff", url_prefix="/staff")
 blueprint.static("/static", str(STATIC_DIR), name="static")
@@ -58,15 +61,16 @@ def bad_request(request: Request, message: str, status: int = 400) -> HTTPRespon
 
 @blueprint.listener("before_server_start")
 async def start_console(app, _loop):
-    app.ctx.staff = StaffRuntime()
-    app.ctx.staff_sync_task = app.add_task(app.ctx.staff.keep_summaries_current())
+    app.ctx.staff = StaffRuntime(app.ctx.alert_settings)
+    app.ctx.staff_tasks = [app.add_task(app.ctx.staff.keep_summaries_current()),
+                           app.add_task(app.ctx.staff.alerts.run())]
 
 
 @blueprint.listener("before_server_stop")
 async def stop_console(app, _loop):
-    task = getattr(app.ctx, "staff_sync_task", None)
-    if task is not None:
-        task.cancel()
+    for task in getattr(app.ctx, "staff_tasks", ()):
+        if task is not None:
+            task.cancel()
     app.ctx.staff.close()
 
 
@@ -80,7 +84,8 @@ async def require_sign_in(request: Request):
         return None
     runtime = staff(request)
     token = request.cookies.get(SESSION_COOKIE)
-    session = await runtime.run(accounts.load_session, runtime.db, token) if token else None
+    session = (await runtime.run(accounts.load_session, runtime.db, token, name != LIVE_UPDATES_ROUTE)
+               if token else None)
     if session is not None:
         request.ctx.session, request.ctx.user, request.ctx.csrf_token = session, session.user, session.csrf_token
     if name in PUBLIC_ROUTES:
@@ -166,15 +171,58 @@ async def home(request: Request):
     return redirect("/staff/queue")
 
 
+def _queue_list(request: Request, rows: list, show_handled: bool) -> tuple:
+    """The queue's list as HTML, and a fingerprint that changes whenever the HTML does."""
+    markup = render_markup("queue_list.html", rows=rows, show_handled=show_handled,
+                           csrf_token=request.ctx.csrf_token)
+    return markup, hashlib.sha256(markup.encode()).hexdigest()[:32]
+
+
+async def _audit_queue_view(request: Request, show_handled: bool, rows: list, live: bool = False) -> None:
+    # The queue shows the contact details people left so that staff can call them back: a view.
+    detail = {"handled": show_handled, "conversations": len(rows), **({"live": True} if live else {})}
+    runtime = staff(request)
+    await runtime.run(audit.record, runtime.db, request.ctx.user.username, "view", "follow-up queue", detail)
+
+
 @blueprint.get("/queue")
 async def follow_up_queue(request: Request):
     runtime = staff(request)
     show_handled = request.args.get("show") == "handled"
     rows = await runtime.run(queries.follow_up_queue, runtime.db, show_handled)
-    # The queue shows the contact details people left so that staff can call them back: a view.
-    await runtime.run(audit.record, runtime.db, request.ctx.user.username, "view", "follow-up queue",
-                      {"handled": show_handled, "conversations": len(rows)})
-    return page(request, "queue.html", rows=rows, show_handled=show_handled, active="queue")
+    await _audit_queue_view(request, show_handled, rows)
+    markup, fingerprint = _queue_list(request, rows, show_handled)
+    return page(request, "queue.html", list_markup=markup, list_fingerprint=fingerprint,
+                show_handled=show_handled, active="queue")
+
+
+@blueprint.get("/queue/live")
+async def queue_live(request: Request):
+    """What open console pages poll to stay current: how many wait (the badge) and, for the queue
+    page (`list` = the fingerprint of the list it shows), the list's HTML when it changed."""
+    update = {"pending": request.ctx.pending_follow_ups}
+    shown = request.args.get("list")
+    if shown is not None:
+        runtime = staff(request)
+        rows = await runtime.run(queries.follow_up_queue, runtime.db)
+        markup, update["list"] = _queue_list(request, rows, show_handled=False)
+        if update["list"] != shown:
+            update["html"] = str(markup)
+            await _audit_queue_view(request, False, rows, live=True)
+    return json_response(update)
+
+
+@blueprint.get("/alerts/<alert_id>")
+async def alert_link(request: Request, alert_id: str):
+    """Where a crisis alert's link leads, after sign-in: the transcript, at the flagging message."""
+    runtime = staff(request)
+    target = await runtime.run(alerts.transcript_target, runtime.db, alert_id)
+    if target is None:
+        return bad_request(request, "There is no alert with that id (its conversation may have been deleted).", 404)
+    sender_id, event_id = target
+    await runtime.run(audit.record, runtime.db, request.ctx.user.username, "view", sender_id, {"alert": alert_id})
+    anchor = f"#event-{event_id}" if event_id else ""
+    return redirect(f"/staff/conversation?{urlencode({'id': sender_id})}{anchor}")
 
 
 def _filter_from(request: Request) -> ConversationFilter:
