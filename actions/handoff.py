@@ -27,5 +27,13 @@ class ValidateHandoffForm(FormValidationAction):
         if detail is None:
             dispatcher.utter_message(response="utter_invalid_contact_detail")
             return {"contact_detail": None}
-        # The flag the staff console's follow-up queue looks for.
-        return {"contact_detail": detail.value, "handoff_requested": True}
+        return {"contact_detail": detail.value}
+
+    def validate_contact_confirmed(self, slot_value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if slot_value is True:
+            # The flag the staff console's follow-up queue looks for: set once the person has
+            # confirmed the details read back to them.
+            return {"contact_confirmed": True, "handoff_requested": True}
+        dispatcher.utter_message(response="utter_contact_fix")
+        return {"contact_confirmed": None, "contact_name": None, "contact_detail": None}

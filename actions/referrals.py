@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -22,6 +23,12 @@ RESOURCE_TYPES = ("workforce_center", "career_center", "community_college", "adu
                   "financial_aid", "library")
 # After this many places it cannot find, the form stops and gives the office's contact.
 MAX_PLACE_FAILURES = 2
+# A city in more states than this is asked back without a button for each ("Springfield": 24).
+MAX_STATE_BUTTONS = 4
+# Longer than any place name ("Saint Marys City, MD 20686"): a sentence, not a place.
+MAX_WORDS_OF_A_PLACE = 5
+NEAR_ME = re.compile(r"\b(near|close to|around|by) (me|here|my (house|home|place|area))\b|\bnearby\b"
+                     r"|\bin my (area|town|city)\b|\baround here\b", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,11 +74,10 @@ class ValidateReferralForm(FormValidationAction):
         if resolution.place is not None:
             return {"location": resolution.place.label, "location_failures": 0}
         if resolution.is_ambiguous:
-            states = sorted({place.state for place in resolution.places})
-            city = resolution.places[0].city
-            dispatcher.utter_message(response="utter_ask_which_state", city=city, buttons=[
-                {"title": f"{city}, {state}",
-                 "payload": f'/inform{{"location": "{city}, {state}"}}'} for state in states])
+            return self._one_of_several(resolution.places, dispatcher)
+        if resolution.reason == "unknown_place" and NEAR_ME.search(text):
+            # "near me", "around here": the person has not said where yet.
+            dispatcher.utter_message(response="utter_ask_where_near_me")
             return {"location": None}
         failures = int(tracker.get_slot("location_failures") or 0) + 1
         if failures >= MAX_PLACE_FAILURES:
@@ -79,9 +85,27 @@ class ValidateReferralForm(FormValidationAction):
             return {"location": None, "location_failures": 0, "referral_gave_up": True}
         if resolution.reason == "unknown_zip":
             dispatcher.utter_message(response="utter_unknown_zip", zip_code=text.strip()[:10])
+        elif len(text.split()) > MAX_WORDS_OF_A_PLACE:
+            # A sentence is never read back as the name of a place.
+            dispatcher.utter_message(response="utter_no_place_in_that")
         else:
             dispatcher.utter_message(response="utter_unknown_place", place=text.strip()[:60])
         return {"location": None, "location_failures": failures}
+
+    @staticmethod
+    def _one_of_several(places, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+        """A city found in several states: the one in the office's state, said so with the way to
+        choose another; elsewhere the person is asked, with a button a state only when few."""
+        city = places[0].city
+        home = [place for place in places if place.state == current_office().state]
+        if home:
+            dispatcher.utter_message(response="utter_place_assumed", place=home[0].label, city=city)
+            return {"location": home[0].label, "location_failures": 0}
+        states = sorted({place.state for place in places})
+        buttons = [{"title": f"{city}, {state}", "payload": f'/inform{{"location": "{city}, {state}"}}'}
+                   for state in states] if len(states) <= MAX_STATE_BUTTONS else []
+        dispatcher.utter_message(response="utter_ask_which_state", city=city, buttons=buttons)
+        return {"location": None}
 
 
 class ActionStartBarrierReferral(Action):

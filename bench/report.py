@@ -25,7 +25,7 @@ from bench.common import PROJECT_ROOT, RESULTS_DIR  # noqa: E402
 
 REPORT = RESULTS_DIR / "REPORT.md"
 NLU_FROM_MAKE_TEST = PROJECT_ROOT / "results" / "nlu-quality.json"
-BENCHMARKS = ["nlu", "latency", "profile", "diet", "throughput", "growth", "startup", "directory", "staff",
+BENCHMARKS = ["nlu", "latency", "profile", "diet", "crisis", "throughput", "growth", "startup", "directory", "staff",
               "lock_store"]
 
 
@@ -205,6 +205,33 @@ def diet_prediction(out: List[str]) -> None:
 # The set-ups the issue sets targets for: the default one and PostgreSQL + Redis with several Rasa
 # workers. One Rasa server on PostgreSQL is measured too, without a target.
 TARGETED_BACKENDS = ("sqlite", "production")
+
+
+CRISIS_FROM_MAKE_TEST = PROJECT_ROOT / "results" / "crisis-detection.json"
+
+
+def crisis_recognition(out: List[str]) -> None:
+    """What recognising crises catches (from `make test`) and what it costs (bench_crisis.py)."""
+    out.append("### Crisis recognition\n")
+    if CRISIS_FROM_MAKE_TEST.exists():
+        figures = json.loads(CRISIS_FROM_MAKE_TEST.read_text())
+        out.append("Share of each set raised as a crisis (tests/test_crisis_detection.py, through the "
+                   "running server; tests/safety/README.md says which sets were tuned on):\n")
+        out.append("| set | messages | combined | rules alone | classifier alone |\n|---|---|---|---|---|")
+        out.extend(f"| {name} | {row['messages']} | {row['combined']:.3f} | {row['rules']:.3f} | "
+                   f"{row['classifier']:.3f} |" for name, row in figures.items())
+        out.append("")
+    else:
+        out.append("Missing: results/crisis-detection.json (`make test` writes it).\n")
+    data = load("crisis")
+    if not data:
+        out.append("Cost missing: bench/bench_crisis.py has not run.\n")
+        return
+    out.append(f"Cost (bench/bench_crisis.py, {data['when']}): parse CPU per held-out message "
+               f"{data['parse_cpu_ms_with_safety_net']} ms with the safety net, "
+               f"{data['parse_cpu_ms_without_safety_net']} ms without "
+               f"({data['ratio_with_to_without']}x in the same run); the rules alone "
+               f"{data['rules_cpu_ms']} ms.\n")
 
 
 def targeted(backend: str, ok: bool) -> Optional[bool]:
@@ -490,6 +517,7 @@ def main() -> None:
     latency(table, sections)
     profile(sections)
     diet_prediction(sections)
+    crisis_recognition(sections)
     throughput(table, sections)
     growth(table, sections)
     resources(table, sections)

@@ -1,25 +1,44 @@
-"""Validation of the contact details a person leaves for a counselor (name, phone or e-mail)."""
+"""The contact details a person leaves for a counselor: a name, and a phone number or e-mail.
+
+People give them in passing ("can someone call me back, I'm Ana Ruiz, 312 555 0147") as often as
+in answer to a question, so each is looked for anywhere in a message. Phone numbers are read by
+Google's libphonenumber (the `phonenumbers` package): US numbers in any of the ways people write
+them, and international ones written with their country code.
+"""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
+
+import phonenumbers
 
 _NAME_PREFIX = re.compile(r"^(my name is|my name's|name is|i am|i'm|im|it's|its|this is|call me)\s+",
                           re.IGNORECASE)
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
 _QUESTION_WORDS = {"what", "how", "where", "why", "when", "who", "can", "could", "do", "does",
                    "is", "are", "should", "will", "would"}
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
-_DETAIL_PREFIX = re.compile(
-    r"^(my (phone|number|cell|email|e-mail)( number| address)? is|you can (reach|email|call|text) "
-    r"me at|reach me at|call me at|text me at|email me at|it's|its|at)\s+", re.IGNORECASE)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# A name given in passing: "I'm Ana Ruiz", "my name is ana", "sure, it's Dave", "this is Kim".
+# After "my name is" the next word is a name whatever it is; after "I'm" or "it's" a common
+# lower-case word is not ("I'm looking", "it's fine").
+_NAME_IN_PASSING = re.compile(
+    r"(?:^|[\s,.;!(])(?:(?P<sure>my name is|my name's|name's|name is|me llamo|mi nombre es)"
+    r"|i am|i'm|im|this is|it's|its|call me|soy)"
+    r"\s+(?P<name>[^\W\d_][^\W\d_'\-]*(?:[ ][^\W\d_][^\W\d_'\-]*)?)", re.IGNORECASE)
+HOME_REGION = "US"
 
 
 @dataclass(frozen=True)
 class ContactDetail:
     kind: str  # "phone" or "email"
     value: str
+
+
+@dataclass(frozen=True)
+class ContactInPassing:
+    name: Optional[str]
+    detail: Optional[ContactDetail]
 
 
 def clean_name(text: Optional[str]) -> Optional[str]:
@@ -35,18 +54,47 @@ def clean_name(text: Optional[str]) -> Optional[str]:
     return " ".join(w[:1].upper() + w[1:] if w.islower() else w for w in words)
 
 
+def find_phone_number(text: str) -> Optional[ContactDetail]:
+    """The first valid phone number in the text: a US number as 217-555-0134, another country's
+    in its international form (+44 20 7946 0958)."""
+    for match in phonenumbers.PhoneNumberMatcher(text, HOME_REGION, leniency=phonenumbers.Leniency.VALID):
+        formatted = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        if match.number.country_code == 1:
+            formatted = formatted[len("+1 "):]
+        return ContactDetail("phone", formatted)
+    return None
+
+
+def find_email(text: str) -> Optional[ContactDetail]:
+    found = _EMAIL.search(text)
+    return ContactDetail("email", found.group(0).lower()) if found else None
+
+
 def parse_contact_detail(text: Optional[str]) -> Optional[ContactDetail]:
-    """A US phone number or an e-mail address, normalised, or None if it is neither."""
+    """A phone number or an e-mail address in what the person typed, normalised, or None."""
     if not text:
         return None
-    detail = _DETAIL_PREFIX.sub("", " ".join(text.split())).strip(" .!,")
-    if _EMAIL.match(detail):
-        return ContactDetail("email", detail.lower())
-    if re.fullmatch(r"[\d\s().+\-]+", detail):
-        digits = re.sub(r"\D", "", detail)
-        if len(digits) == 11 and digits.startswith("1"):
-            digits = digits[1:]
-        # NANP: area code and exchange cannot start with 0 or 1.
-        if len(digits) == 10 and digits[0] not in "01" and digits[3] not in "01":
-            return ContactDetail("phone", f"{digits[:3]}-{digits[3:6]}-{digits[6:]}")
+    return find_email(text) or find_phone_number(text)
+
+
+def find_name(text: str, is_common_word: Callable[[str], bool]) -> Optional[str]:
+    """A name given in passing ("I'm Ana Ruiz, 312 555 0147" -> "Ana Ruiz"). A lower-case word
+    that is a common word ("I'm looking", "it's fine") is not taken as a name."""
+    for found in _NAME_IN_PASSING.finditer(text):
+        words = []
+        for word in found.group("name").split():
+            named_outright = found.group("sure") and not words
+            if not named_outright and (word.islower() and is_common_word(word)
+                                       or word.lower() in _QUESTION_WORDS):
+                break
+            words.append(word)
+        name = clean_name(" ".join(words))
+        if name:
+            return name
     return None
+
+
+def contact_in_passing(text: Optional[str], is_common_word: Callable[[str], bool]) -> ContactInPassing:
+    if not text:
+        return ContactInPassing(None, None)
+    return ContactInPassing(find_name(text, is_common_word), parse_contact_detail(text))

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import spacy
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 
 
@@ -30,6 +31,20 @@ def _new_pipeline() -> Language:
 def english() -> Language:
     """The lemmatising pipeline, in memory, for code outside Rasa's NLU pipeline."""
     return _new_pipeline()
+
+
+@functools.lru_cache(maxsize=1)
+def _english_words():
+    table = english().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    return table, frozenset(table.values())
+
+
+def is_common_english_word(word: str) -> bool:
+    """Whether spaCy's English lookup table knows the word, as an inflected form or a lemma:
+    "looking" and "back" are, "sucide" and most people's names are not."""
+    inflected, lemmas = _english_words()
+    word = word.lower()
+    return word in inflected or word in lemmas or word in STOP_WORDS
 
 
 def build_pipeline(path: Path) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Dict, Optional
@@ -11,6 +12,8 @@ import yaml
 from careerbot.settings import office_file
 
 REQUIRED_FIELDS = ("name", "phone", "email", "address", "hours", "website")
+# "100 Example Street, Springfield, IL 62701": the state before the ZIP code.
+_STATE_IN_ADDRESS = re.compile(r",\s*([A-Z]{2})\s+\d{5}(?:-\d{4})?\s*$")
 
 
 class OfficeFileError(ValueError):
@@ -26,6 +29,13 @@ class Office:
     hours: str
     website: str
     sample: bool = False
+
+    @property
+    def state(self) -> Optional[str]:
+        """The office's state, from its address: a city name found in several states is taken to
+        be the one in the office's state."""
+        found = _STATE_IN_ADDRESS.search(self.address)
+        return found.group(1) if found else None
 
     @property
     def display_name(self) -> str:

@@ -151,6 +151,8 @@ class PlaceIndex:
             place = self.by_zip(label_zip.group(1))
             if place is not None and place.label == text:
                 return Resolution(text, (place,))
+        if re.fullmatch(r"[\dOo]{5}(?:\s*-\s*[\dOo]{4})?", cleaned) and re.search(r"\d", cleaned):
+            cleaned = cleaned.replace("O", "0").replace("o", "0")  # "627O4": a letter O for a zero
         digits = re.sub(r"[^\d]", "", cleaned)
         if re.fullmatch(r"\d{5}(?:\s*-\s*\d{4})?", cleaned):
             place = self.by_zip(digits[:5])

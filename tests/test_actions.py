@@ -108,22 +108,40 @@ def test_handoff_form_accepts_a_name_and_refuses_a_question():
     assert responses(dispatcher) == ["utter_invalid_contact_name"]
 
 
-def test_handoff_form_marks_the_handoff_only_with_a_valid_phone_or_email():
+def test_handoff_form_takes_only_a_valid_phone_or_email():
     form, dispatcher = ValidateHandoffForm(), CollectingDispatcher()
     assert form.validate_contact_detail("555-0134", dispatcher, tracker(), {}) == {"contact_detail": None}
     assert responses(dispatcher) == ["utter_invalid_contact_detail"]
     assert form.validate_contact_detail("(217) 555-0134", dispatcher, tracker(), {}) == {
-        "contact_detail": "217-555-0134", "handoff_requested": True}
+        "contact_detail": "217-555-0134"}
 
 
-def test_an_ambiguous_city_is_asked_back_with_a_button_per_state():
+def test_handoff_is_marked_only_once_the_details_read_back_are_confirmed():
+    form, dispatcher = ValidateHandoffForm(), CollectingDispatcher()
+    assert form.validate_contact_confirmed(True, dispatcher, tracker(), {}) == {
+        "contact_confirmed": True, "handoff_requested": True}
+    assert form.validate_contact_confirmed(False, dispatcher, tracker(), {}) == {
+        "contact_confirmed": None, "contact_name": None, "contact_detail": None}
+    assert responses(dispatcher) == ["utter_contact_fix"]
+
+
+def test_a_city_in_several_states_is_the_one_in_the_offices_state():
     from actions.referrals import ValidateReferralForm
     dispatcher = CollectingDispatcher()
     result = ValidateReferralForm().validate_location("Springfield", dispatcher, tracker("inform"), {})
+    assert result == {"location": "Springfield, IL", "location_failures": 0}
+    assert dispatcher.messages[0]["response"] == "utter_place_assumed"
+
+
+def test_a_city_in_a_few_states_none_the_offices_is_asked_back_with_a_button_per_state():
+    from actions.referrals import ValidateReferralForm
+    dispatcher = CollectingDispatcher()
+    result = ValidateReferralForm().validate_location("Fresno", dispatcher, tracker("inform"), {})
     assert result == {"location": None}
     message = dispatcher.messages[0]
     assert message["response"] == "utter_ask_which_state"
-    assert {"title": "Springfield, IL", "payload": '/inform{"location": "Springfield, IL"}'} in message["buttons"]
+    assert 2 <= len(message["buttons"]) <= 4
+    assert {"title": "Fresno, CA", "payload": '/inform{"location": "Fresno, CA"}'} in message["buttons"]
 
 
 def test_a_known_place_is_stored_with_its_state_and_zip():

@@ -121,7 +121,10 @@ def test_asking_for_a_human_gives_the_office_and_records_valid_contact_details(c
     assert "What name" in texts(chat("yes"))
     assert "What phone number or e-mail" in texts(chat("my name is maria lopez"))
     assert "doesn't look like a phone number" in texts(chat("555-01"))
-    recorded = texts(chat("(217) 555-0134"))
+    # Read back before anything reaches staff.
+    assert "Maria Lopez, 217-555-0134. Is that right?" in texts(chat("(217) 555-0134"))
+    assert assistant.tracker(chat.sender)["slots"]["handoff_requested"] is False
+    recorded = texts(chat("yes"))
     assert "Maria Lopez" in recorded and "217-555-0134" in recorded
     slots = assistant.tracker(chat.sender)["slots"]
     assert slots["handoff_requested"] is True

@@ -63,7 +63,8 @@ def test_yes_to_the_counselor_offer_starts_the_counselor_request(chat, assistant
     chat("i took a bunch of pills")
     assert "What name should the counselor use" in texts(chat("yes"))
     chat("Dana")
-    done = texts(chat("dana@example.org"))
+    assert "Dana, dana@example.org. Is that right?" in texts(chat("dana@example.org"))
+    done = texts(chat("yes"))
     assert "dana@example.org" in done and "988" in done
     assert assistant.tracker(chat.sender)["slots"]["handoff_requested"] is True
 

@@ -24,11 +24,33 @@ def test_missing_details_are_asked_and_bad_places_re_asked(chat):
     assert "What kind of help" in texts(replies) and "Library" in buttons(replies)
     assert "ZIP code or city" in texts(chat('/inform{"resource_type": "library"}'))
     assert "couldn't find the ZIP code 00000" in texts(chat("00000"))
+    # A city in 24 states is the one in the office's state (office.yml), said so, no 24 buttons.
     replies = chat("Springfield")
-    assert "There is a Springfield in several states" in texts(replies)
-    assert "Springfield, IL" in buttons(replies) and "Springfield, MO" in buttons(replies)
-    answer = texts(chat('/inform{"location": "Springfield, IL"}'))
+    answer = texts(replies)
+    assert "I'm searching near Springfield, IL" in answer and "Springfield, MO" in answer
     assert "Libraries with job and career help near Springfield, IL" in answer
+    assert not [b for b in buttons(replies) if b.startswith("Springfield")]
+
+
+def test_a_city_in_several_states_none_of_them_the_offices_is_asked_back_without_a_wall_of_buttons(chat):
+    chat("find me a library")
+    replies = chat("Austin")
+    assert "There are towns called Austin in several states" in texts(replies)
+    assert buttons(replies) == []
+    assert "Austin, TX" in texts(chat("Austin, TX"))
+
+
+@pytest.mark.parametrize("typed", ["627O4", "62704-1234"])
+def test_a_zip_with_the_letter_o_or_zip_plus_four_is_understood(chat, typed):
+    chat("find me a library")
+    assert "near Springfield, IL 62704" in texts(chat(typed))
+
+
+def test_near_me_is_asked_where_instead_of_searched_as_a_place(chat):
+    chat("find me a library")
+    answer = texts(chat("somewhere near me"))
+    assert "Where are you?" in answer and "a place called" not in answer
+    assert "near Springfield, IL 62704" in texts(chat("62704"))
 
 
 def test_after_two_unknown_places_the_office_is_offered_instead(chat):

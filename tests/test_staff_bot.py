@@ -108,7 +108,7 @@ def test_crisis_message_raises_the_flag_and_enters_the_queue(running):
 def test_handoff_with_contact_details_enters_the_queue(running):
     assistant, base_url = running
     sender = "bot-handoff-" + uuid.uuid4().hex[:8]
-    converse(assistant, sender, "can I talk to a person", "yes", "Jane Doe", "217-555-0134")
+    converse(assistant, sender, "can I talk to a person", "yes", "Jane Doe", "217-555-0134", "yes")
     assert ("handoff_requested", True) in tracker_slots(assistant, sender)
     client = signed_in(base_url, COUNSELOR)
     item = queue_item(client.get("/staff/queue").text, sender)

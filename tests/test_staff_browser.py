@@ -28,7 +28,7 @@ def console(assistant, tmp_path_factory):
     create_staff(env)
     senders = {"handoff": "browser-handoff-" + uuid.uuid4().hex[:6], "xss": "browser-xss-" + uuid.uuid4().hex[:6],
                "career": "browser-career-" + uuid.uuid4().hex[:6]}
-    for message in ("can I talk to a person", "yes", "Jordan Lee", "jordan.lee@example.com"):
+    for message in ("can I talk to a person", "yes", "Jordan Lee", "jordan.lee@example.com", "yes"):
         assistant.send(senders["handoff"], message)
     assistant.send(senders["xss"], XSS)
     for message in ("hi", "what is the difference between a job and a career"):

@@ -294,3 +294,19 @@ def test_links_in_messages_are_checked_anchors(page):
     assert "/jobs</a>. Call" in rendered["html"]
     assert rendered["html"].endswith("_(work)</a>.)")
     assert rendered["elements"].count("BR") == 1
+
+
+def test_when_the_chat_cannot_start_the_person_still_sees_the_crisis_lines(browser, servers):
+    """The chat's script dependency does not load (a blocked or broken asset): someone who has
+    just written that they are in danger must not be left with silence."""
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.route("**/socket.io.min.js", lambda route: route.abort())
+    tab.goto(servers[1].url + "/")
+    launcher(tab).click()
+    message_box(tab).fill("i dont want to be alive anymore")
+    message_box(tab).press("Enter")
+    status = tab.locator(".cc-status")
+    expect(status).to_contain_text("could not start", timeout=REPLY_TIMEOUT_MS)
+    expect(status).to_contain_text("call or text 988")
+    context.close()

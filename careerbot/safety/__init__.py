@@ -4,8 +4,8 @@
 classifier's judgement, as components/crisis_safety_net.py does for every message.
 """
 from careerbot.safety.detector import (DANGER, SUICIDE, VIOLENCE, CrisisSignal, detect_crisis,
-                                       figurative_use, warm_up)
+                                       classifier_may_decide, warm_up)
 from careerbot.safety.decision import CrisisDecision, combine
 
 __all__ = ["CrisisDecision", "CrisisSignal", "DANGER", "SUICIDE", "VIOLENCE", "combine",
-           "detect_crisis", "figurative_use", "warm_up"]
+           "detect_crisis", "classifier_may_decide", "warm_up"]

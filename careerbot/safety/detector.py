@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import spacy
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.lang.es.stop_words import STOP_WORDS as SPANISH_STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from careerbot.nlp import english
+from careerbot.nlp import english, is_common_english_word
 from careerbot.safety import english as english_rules
 from careerbot.safety import spanish as spanish_rules
 from careerbot.safety.rules import CLAUSE_ENDS, GUARD, NEGATABLE, Rule, compile_spec
@@ -68,17 +70,30 @@ class _RuleSet:
     """One language's rules, compiled for one spaCy vocabulary."""
 
     def __init__(self, language: str, nlp: Language, norm: Callable[[str, str], str],
-                 rules: Sequence[Rule], classes: Dict[str, Sequence[str]]) -> None:
+                 rules: Sequence[Rule], classes: Dict[str, Sequence[str]],
+                 cues: Sequence[str]) -> None:
         self.language = language
         self.nlp = nlp
         self._norm = norm
         self.matcher = Matcher(nlp.vocab, validate=True)
         self.rules: Dict[int, _CompiledRule] = {}
+        anchors: set = set()
         for rule in rules:
             patterns, not_followed_by = compile_spec(rule.spec, classes, self.norm_word)
             key = nlp.vocab.strings.add(rule.id)
             self.matcher.add(rule.id, patterns, greedy="LONGEST")
             self.rules[key] = _CompiledRule(rule, not_followed_by)
+            anchors.update(*(_anchor(pattern) for pattern in patterns))
+        # Every match holds at least one of these words: a message with none of them (most
+        # messages) is not matched at all.
+        self.anchors = frozenset(anchors)
+        self.cues = frozenset(self.norm_word(word) for word in cues)
+
+    def has_cue(self, doc: Doc) -> bool:
+        return any(token.norm_ in self.cues for token in doc)
+
+    def guarded(self, doc: Doc) -> bool:
+        return any(self.rules[key].rule.role == GUARD for key, _, _ in self.matcher(doc))
 
     def norm_word(self, word: str) -> str:
         tokens = list(self.nlp.tokenizer(word))
@@ -97,6 +112,8 @@ class _RuleSet:
 
     def find(self, text: str) -> Optional[CrisisSignal]:
         doc = self.parse(text)
+        if not any(token.norm_ in self.anchors for token in doc):
+            return None
         matches = [(self.rules[key], start, end) for key, start, end in self.matcher(doc)]
         guards = [(start, end) for compiled, start, end in matches if compiled.rule.role == GUARD]
         found = [(compiled.rule, start, end) for compiled, start, end in matches
@@ -112,6 +129,13 @@ class _RuleSet:
                                                  for rule, start, end in found if rule.kind == kind)
         return CrisisSignal(kind, self.language, someone_else,
                             tuple(sorted({rule.id for rule, _, _ in found})))
+
+
+def _anchor(pattern: Sequence[dict]) -> FrozenSet[str]:
+    """The words of a pattern's least common required token: one of them is in every match."""
+    required = [frozenset(token["NORM"]["IN"]) for token in pattern
+                if "IN" in token.get("NORM", {}) and token.get("OP") != "?"]
+    return min(required, key=lambda words: (sum(w in STOP_WORDS for w in words), len(words)))
 
 
 def _negated(doc: Doc, start: int) -> bool:
@@ -156,36 +180,43 @@ def _spanish_norm(lower: str, lemma: str) -> str:
 @functools.lru_cache(maxsize=1)
 def _rule_sets() -> Tuple[_RuleSet, ...]:
     spanish = spacy.blank("es")
-    return (_RuleSet("en", english(), _english_norm, english_rules.RULES, english_rules.CLASSES),
-            _RuleSet("es", spanish, _spanish_norm, spanish_rules.RULES, spanish_rules.CLASSES))
+    return (_RuleSet("en", english(), _english_norm, english_rules.RULES, english_rules.CLASSES,
+                     english_rules.CUES),
+            _RuleSet("es", spanish, _spanish_norm, spanish_rules.RULES, spanish_rules.CLASSES,
+                     spanish_rules.CUES))
 
 
 @functools.lru_cache(maxsize=1)
 def _known_words() -> "Known":
-    table = english().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
     words = {word for rules in (english_rules, spanish_rules) for rule in rules.RULES
              for part in rule.spec.split() for alternative in part.strip("!?").split("|")
              if not alternative.startswith(("@", "~")) for word in alternative.split("_")}
     words.update(word for rules in (english_rules, spanish_rules)
                  for members in rules.CLASSES.values() for word in members)
-    return Known(table, frozenset(words))
+    return Known(frozenset(words))
 
 
 class Known:
     """Words never corrected as typos: every word spaCy's English lookup table knows, and every
     word the rules are written in."""
 
-    def __init__(self, table, rule_words: FrozenSet[str]) -> None:
-        self._table = table
+    def __init__(self, rule_words: FrozenSet[str]) -> None:
         self._rule_words = rule_words
 
     def __contains__(self, word: object) -> bool:
-        return isinstance(word, str) and (word in self._rule_words or word in self._table)
+        return isinstance(word, str) and (word in self._rule_words or is_common_english_word(word))
+
+
+def _mostly_spanish(text: str) -> bool:
+    """More Spanish than English function words ("ya no quiero vivir", not "i feel like no one
+    would care"): which language to answer a Spanglish message in."""
+    words = text.split()
+    return sum(w in SPANISH_STOP_WORDS for w in words) > sum(w in STOP_WORDS for w in words)
 
 
 def detect_crisis(text: Optional[str]) -> Optional[CrisisSignal]:
-    """The crisis a message expresses, by rule, or None. When both languages' rules match, the
-    English answer is given (the message is then mostly English or Spanglish)."""
+    """The crisis a message expresses, by rule, or None; in Spanish when only the Spanish rules
+    matched or the message is mostly Spanish."""
     if not text or not text.strip():
         return None
     normalised = normalise(text, _known_words())
@@ -194,22 +225,23 @@ def detect_crisis(text: Optional[str]) -> Optional[CrisisSignal]:
         return None
     kinds = {signal.kind for signal in signals}
     kind = next(k for k in KIND_PRIORITY if k in kinds)
-    return CrisisSignal(kind, signals[0].language,
+    languages = {signal.language for signal in signals}
+    language = "es" if languages == {"es"} or ("es" in languages and _mostly_spanish(normalised)) else "en"
+    return CrisisSignal(kind, language,
                         all(s.about_someone_else for s in signals if s.kind == kind),
                         tuple(r for s in signals for r in s.rules))
 
 
-def figurative_use(text: Optional[str]) -> bool:
-    """Whether the message uses crisis words figuratively or professionally ("killed the
-    interview", "crisis counselor jobs"): the classifier alone is not trusted on such a message."""
+def classifier_may_decide(text: Optional[str]) -> bool:
+    """Whether the classifier alone may call this message a crisis: it speaks of death, harm,
+    danger or fear at all (a cue word), and not figuratively or professionally ("killed the
+    interview", "crisis counselor jobs")."""
     if not text:
         return False
     normalised = normalise(text, _known_words())
-    for rules in _rule_sets():
-        doc = rules.parse(normalised)
-        if any(rules.rules[key].rule.role == GUARD for key, _, _ in rules.matcher(doc)):
-            return True
-    return False
+    docs = [(rules, rules.parse(normalised)) for rules in _rule_sets()]
+    return (any(rules.has_cue(doc) for rules, doc in docs)
+            and not any(rules.guarded(doc) for rules, doc in docs))
 
 
 def warm_up(texts: Iterable[str] = ("i want to kill myself", "ya no quiero vivir")) -> None:

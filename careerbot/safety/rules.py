@@ -28,7 +28,7 @@ CRISIS, NEGATABLE, GUARD = "crisis", "negatable", "guard"
 
 # Tokens that end a clause: a gap never crosses them, and a negation is not looked for past them.
 CLAUSE_ENDS = [".", "!", "?", ";", ":", "..", "...", ",", "but", "pero", "and", "y", "though",
-               "anyway", "so", "because", "porque", "aunque", "\n"]
+               "anyway", "because", "porque", "aunque", "\n"]
 
 
 @dataclass(frozen=True)

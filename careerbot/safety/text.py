@@ -24,6 +24,7 @@ _SHORT_FORMS: Dict[str, str] = {
     "tonite": "tonight", "bc": "because", "cuz": "because", "coz": "because", "w": "with",
     "bf": "boyfriend", "gf": "girlfriend", "hubby": "husband", "bd": "baby daddy",
     "kms": "kill myself", "kmsf": "kill myself", "unalive": "kill", "unaliving": "killing",
+    "sewerslide": "suicide", "sh": "self harm", "chugged": "drank",
     "od": "overdose", "oded": "overdosed", "od'd": "overdosed", "ded": "dead",
     "myslef": "myself", "myselft": "myself", "meself": "myself", "mysef": "myself",
     "kil": "kill", "kiling": "killing", "kiled": "killed", "pils": "pills",

@@ -182,6 +182,10 @@
   let socketIoLoading = null;
 
   /** socket.io's `io`, without leaving it in (or taking it from) the host page's globals. */
+  // Shown whenever the assistant cannot answer: someone may have just written that they are in
+  // danger, and must not be left with silence.
+  const CRISIS_LINES = "If you are in crisis, call or text 988, or call 911 in an emergency.";
+
   function loadSocketIo() {
     if (!socketIoLoading) {
       socketIoLoading = new Promise(function (resolve, reject) {
@@ -378,11 +382,13 @@
           status.textContent = "Connection lost, reconnecting\u2026";
         });
         socket.on("connect_error", function () {
-          status.textContent = "The chat cannot reach the assistant right now. It keeps trying.";
+          setTyping(false);
+          status.textContent = "The chat cannot reach the assistant right now. It keeps trying. " + CRISIS_LINES;
         });
       }, function (error) {
         connecting = false;
-        status.textContent = "The chat could not start. Please reload the page.";
+        setTyping(false);
+        status.textContent = "The chat could not start. Please reload the page. " + CRISIS_LINES;
         console.error("Chat widget:", error);
       });
     }
