@@ -20,6 +20,8 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from careerbot.nlp import is_common_english_word
+
 STATE_NAMES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
     "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
@@ -164,6 +166,9 @@ class PlaceIndex:
         city, state = _split_city_state(cleaned)
         if state is None and city.lower() in _STATE_BY_NAME:
             return Resolution(text, (), "state_only")
+        if state is None and city.islower() and is_common_english_word(city):
+            # "cool", "mobile", "reading": a word, not the town of that name, unless a state is given.
+            return Resolution(text, (), "unknown_place")
         places = self.by_city(city, state)
         return Resolution(text, tuple(places), "" if places else "unknown_place")
 
@@ -212,7 +217,8 @@ class PlaceIndex:
 
         Many town names are ordinary words ("Hope", "Industry", "Why"), so a bare match is not
         enough: the name must carry a state ("Springfield, IL"), follow a place word ("in",
-        "near", "from"), or be the whole message (the answer to "where are you?").
+        "near", "from"), or be the whole message (the answer to "where are you?") and not an
+        ordinary word written as one ("cool" is an answer, not Cool, CA; "Cool" may be the town).
         """
         name = doc[start:end].text.lower()
         is_state = name in _STATE_BY_NAME and name not in self._states_by_city
@@ -221,7 +227,8 @@ class PlaceIndex:
             return doc[start:state_end]
         content = [t for t in doc if not (t.is_punct or t.is_space)]
         whole_message = len(content) == end - start and content[0].i == start
-        if whole_message and name not in STOP_WORDS:
+        written_as_a_word = doc[start:end].text.islower() and is_common_english_word(name)
+        if whole_message and name not in STOP_WORDS and not written_as_a_word:
             return doc[start:end]
         cue = doc[start - 1].lower_ if start > 0 else ""
         if cue in PLACE_CUES:
