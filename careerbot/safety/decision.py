@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from careerbot.safety.detector import SUICIDE, CrisisSignal, classifier_may_decide, detect_crisis
+from careerbot.safety.detector import SUICIDE, classifier_may_decide, detect_crisis
 
 RULES, CLASSIFIER, BOTH = "rules", "classifier", "rules+classifier"
 
@@ -24,10 +24,10 @@ class CrisisDecision:
     rules: tuple
 
 
-def combine(text: Optional[str], classifier_confidence: float, threshold: float,
-            signal: Optional[CrisisSignal] = None) -> Optional[CrisisDecision]:
+def combine(text: Optional[str], classifier_confidence: float,
+            threshold: float) -> Optional[CrisisDecision]:
     """The crisis decision for a message, given the classifier's confidence in `crisis`."""
-    signal = signal if signal is not None else detect_crisis(text)
+    signal = detect_crisis(text)
     classifier_says = classifier_confidence >= threshold
     if signal is not None:
         return CrisisDecision(signal.kind, signal.language, signal.about_someone_else,

@@ -75,25 +75,32 @@ class _RuleSet:
         self.language = language
         self.nlp = nlp
         self._norm = norm
-        self.matcher = Matcher(nlp.vocab, validate=True)
         self.rules: Dict[int, _CompiledRule] = {}
-        anchors: set = set()
+        # One matcher a rule, found through the words one of which every match of it holds (its
+        # anchors): a message runs only the rules whose anchors it has, a few of some 400.
+        self._matchers: Dict[int, Matcher] = {}
+        self._rules_by_anchor: Dict[str, List[int]] = {}
         for rule in rules:
             patterns, not_followed_by = compile_spec(rule.spec, classes, self.norm_word)
             key = nlp.vocab.strings.add(rule.id)
-            self.matcher.add(rule.id, patterns, greedy="LONGEST")
+            matcher = Matcher(nlp.vocab, validate=True)
+            matcher.add(rule.id, patterns, greedy="LONGEST")
+            self._matchers[key] = matcher
             self.rules[key] = _CompiledRule(rule, not_followed_by)
-            anchors.update(*(_anchor(pattern) for pattern in patterns))
-        # Every match holds at least one of these words: a message with none of them (most
-        # messages) is not matched at all.
-        self.anchors = frozenset(anchors)
+            for word in frozenset().union(*(_anchor(pattern) for pattern in patterns)):
+                self._rules_by_anchor.setdefault(word, []).append(key)
         self.cues = frozenset(self.norm_word(word) for word in cues)
+
+    def _matches(self, doc: Doc) -> List[Tuple[_CompiledRule, int, int]]:
+        keys = {key for token in doc for key in self._rules_by_anchor.get(token.norm_, ())}
+        return [(self.rules[key], start, end) for key in keys
+                for _, start, end in self._matchers[key](doc)]
 
     def has_cue(self, doc: Doc) -> bool:
         return any(token.norm_ in self.cues for token in doc)
 
     def guarded(self, doc: Doc) -> bool:
-        return any(self.rules[key].rule.role == GUARD for key, _, _ in self.matcher(doc))
+        return any(compiled.rule.role == GUARD for compiled, _, _ in self._matches(doc))
 
     def norm_word(self, word: str) -> str:
         tokens = list(self.nlp.tokenizer(word))
@@ -112,9 +119,7 @@ class _RuleSet:
 
     def find(self, text: str) -> Optional[CrisisSignal]:
         doc = self.parse(text)
-        if not any(token.norm_ in self.anchors for token in doc):
-            return None
-        matches = [(self.rules[key], start, end) for key, start, end in self.matcher(doc)]
+        matches = self._matches(doc)
         guards = [(start, end) for compiled, start, end in matches if compiled.rule.role == GUARD]
         found = [(compiled.rule, start, end) for compiled, start, end in matches
                  if compiled.rule.role != GUARD
