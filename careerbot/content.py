@@ -5,12 +5,37 @@ The wording lives in domain.yml responses; this module only maps the values the 
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Iterable, List, Mapping, Optional, Tuple
 
 ASPECTS = ("timeframe", "goals", "education", "advancement", "benefits")
 BARRIERS = ("experience", "education", "uncertainty", "transportation", "childcare", "financial")
 STEP_COUNT = 5  # identify interests, training, experience, network, long-term goals
 STEP_CHOICES = ("next", "skip", "more")
+
+
+# What a message the assistant did not understand may have been about, by intent: offered back
+# as "did you mean?" (the titles are the menu's).
+TOPICS = {
+    "ask_job_vs_career": "Job vs. career", "ask_job_definition": "What a job is",
+    "ask_career_definition": "What a career is", "ask_turn_job_into_career": "Turn my job into a career",
+    "ask_career_exploration": "Explore careers", "ask_job_search": "Find job openings",
+    "share_barrier": "Something is in my way", "find_resource": "Find local help",
+    "request_human": "Talk to a counselor",
+}
+# Below this, the classifier's best guess is no guess at all.
+MIN_TOPIC_CONFIDENCE = 0.1
+NOT_UNDERSTOOD = ("nlu_fallback", "out_of_scope")
+
+
+def likeliest_topics(ranking: Iterable[Mapping], count: int = 2) -> List[Tuple[str, str]]:
+    """The `count` likeliest topics of a message not understood, as (intent, title); none when
+    its likeliest reading is that it is about something else altogether."""
+    ranked = [r for r in ranking if r.get("name") != "nlu_fallback"]
+    if not ranked or ranked[0].get("name") in NOT_UNDERSTOOD:
+        return []
+    topics = [(r["name"], TOPICS[r["name"]]) for r in ranked
+              if r.get("name") in TOPICS and (r.get("confidence") or 0) >= MIN_TOPIC_CONFIDENCE]
+    return topics[:count]
 
 
 def difference_response(aspect: Optional[str]) -> str:

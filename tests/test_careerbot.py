@@ -221,3 +221,16 @@ def test_place_matchers_of_vocabularies_no_longer_used_are_let_go():
     assert id(pipelines[0].vocab) not in kept and id(pipelines[-1].vocab) in kept
     index.extract(pipelines[-1].make_doc("near 62704"))
     assert index._matchers[id(pipelines[-1].vocab)] is kept[id(pipelines[-1].vocab)]  # reused
+
+
+def test_a_message_not_understood_is_offered_its_two_likeliest_topics():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.7}, {"name": "ask_job_search", "confidence": 0.4},
+               {"name": "greet", "confidence": 0.3}, {"name": "find_resource", "confidence": 0.2},
+               {"name": "ask_career_exploration", "confidence": 0.05}]
+    assert content.likeliest_topics(ranking) == [("ask_job_search", "Find job openings"),
+                                                 ("find_resource", "Find local help")]
+    # About something else altogether: nothing to offer.
+    assert content.likeliest_topics([{"name": "nlu_fallback", "confidence": 0.7},
+                                     {"name": "out_of_scope", "confidence": 0.6},
+                                     {"name": "ask_job_search", "confidence": 0.3}]) == []
+

@@ -179,3 +179,14 @@ def test_out_of_scope_gets_the_fallback_not_a_different_answer(chat, message):
 def test_bad_input_gets_a_sensible_reply(chat, message):
     replies = chat(message)
     assert replies and all(r.get("text") for r in replies)
+
+
+def test_a_message_not_understood_offers_its_likeliest_topics_then_the_menu_and_a_person(chat):
+    first = chat("carreer stuff i guess")  # not understood; most like "what is a career?"
+    assert "Did you mean one of these?" in texts(first) and "can't help" not in texts(first)
+    assert buttons(first) == ["What a career is", "Something else"]
+    second = chat("what about the thing")  # not understood either
+    assert "I still don't follow" in texts(second) and OFFICE.phone in texts(second)
+    assert buttons(second) == MAIN_MENU
+    # Never the same block three times in a row.
+    assert "Did you mean one of these?" in texts(chat("carreer stuff i guess"))

@@ -35,7 +35,8 @@ ANALYZE_AFTER_EVENTS = 50_000
 SUMMARY_TABLES = ("console_conversations", "console_labels", "console_messages", "console_tags")
 
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "utter_fallback", "utter_default",
-                              "action_two_stage_fallback"})
+                              "action_two_stage_fallback", "action_did_you_mean",
+                              "utter_fallback_again"})
 FALLBACK_INTENTS = frozenset({"nlu_fallback"})
 # Slots whose becoming true puts a conversation in the follow-up queue.
 FOLLOW_UP_SLOTS = ("crisis_flag", "handoff_requested")
