@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 import phonenumbers
+from spacy.lang.en.stop_words import STOP_WORDS
 
 _NAME_PREFIX = re.compile(r"^(my name is|my name's|name is|i am|i'm|im|it's|its|this is|call me)\s+",
                           re.IGNORECASE)
@@ -27,6 +28,9 @@ _NAME_IN_PASSING = re.compile(
     r"|i am|i'm|im|this is|it's|its|call me|soy)"
     r"\s+(?P<name>[^\W\d_][^\W\d_'\-]*(?:[ ][^\W\d_][^\W\d_'\-]*)?)", re.IGNORECASE)
 HOME_REGION = "US"
+# Answers that are not names, typed where a name is asked.
+_NOT_NAMES = {"yes", "yeah", "yep", "ok", "okay", "sure", "no", "nope", "idk", "hi", "hello",
+              "thanks", "thank", "lol", "what", "why", "huh"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ def clean_name(text: Optional[str]) -> Optional[str]:
     name = _NAME_PREFIX.sub("", " ".join(text.split())).strip(" .!,")
     words = name.split()
     if not words or len(words) > 5 or len(name) > 60 or words[0].lower() in _QUESTION_WORDS:
+        return None
+    # "what's the weather tomorrow", "yes": words of a sentence, not of a name ("Will" may be).
+    if any(w.islower() and (w in STOP_WORDS or w in _NOT_NAMES) for w in words):
         return None
     if not _NAME.match(name):
         return None
