@@ -38,6 +38,7 @@ from rasa_sdk.endpoint import create_argument_parser  # noqa: E402
 from sanic import Sanic, response  # noqa: E402
 from sanic.exceptions import SanicException  # noqa: E402
 
+from careerbot.nlp import english_words  # noqa: E402
 from careerbot.places import PlaceIndex  # noqa: E402
 
 _create_rasa_sdk_app = rasa_sdk.endpoint.create_app
@@ -69,5 +70,6 @@ if __name__ == "__main__":
     rasa_sdk.endpoint.configure_cors = lambda app, cors_origins=None: None
     rasa_sdk.endpoint.create_app = create_app
     PlaceIndex.default()
+    english_words()  # places tell a town from an ordinary word ("cool") with it
     gc.freeze()
     main_from_args(create_argument_parser().parse_args(["--actions", "actions", *rasa_sdk_arguments]))

@@ -34,7 +34,9 @@ def english() -> Language:
 
 
 @functools.lru_cache(maxsize=1)
-def _english_words():
+def english_words():
+    """spaCy's English lookup table and its lemmas, loaded once (a process that will ask
+    `is_common_english_word` loads them at start, not during someone's turn)."""
     table = english().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
     return table, frozenset(table.values())
 
@@ -42,7 +44,7 @@ def _english_words():
 def is_common_english_word(word: str) -> bool:
     """Whether spaCy's English lookup table knows the word, as an inflected form or a lemma:
     "looking" and "back" are, "sucide" and most people's names are not."""
-    inflected, lemmas = _english_words()
+    inflected, lemmas = english_words()
     word = word.lower()
     return word in inflected or word in lemmas or word in STOP_WORDS
 

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 from careerbot.nlp import english, is_common_english_word
 from careerbot.safety import english as english_rules
 from careerbot.safety import spanish as spanish_rules
-from careerbot.safety.rules import CLAUSE_ENDS, GUARD, NEGATABLE, Rule, compile_spec
+from careerbot.safety.rules import CLAUSE_ENDS, GUARD, NEGATABLE, Rule, compile_spec, spec_words
 from careerbot.safety.text import fold_accents, normalise
 
 SUICIDE, DANGER, VIOLENCE = english_rules.SUICIDE, english_rules.DANGER, english_rules.VIOLENCE
@@ -193,12 +193,8 @@ def _rule_sets() -> Tuple[_RuleSet, ...]:
 
 @functools.lru_cache(maxsize=1)
 def _known_words() -> "Known":
-    words = {word for rules in (english_rules, spanish_rules) for rule in rules.RULES
-             for part in rule.spec.split() for alternative in part.strip("!?").split("|")
-             if not alternative.startswith(("@", "~")) for word in alternative.split("_")}
-    words.update(word for rules in (english_rules, spanish_rules)
-                 for members in rules.CLASSES.values() for word in members)
-    return Known(frozenset(words))
+    return Known(frozenset().union(*(spec_words(rule.spec, rules.CLASSES)
+                                     for rules in (english_rules, spanish_rules) for rule in rules.RULES)))
 
 
 class Known:

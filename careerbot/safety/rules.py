@@ -56,6 +56,13 @@ def _words(part: str, classes: Mapping[str, Sequence[str]]) -> List[str]:
     return words
 
 
+def spec_words(spec: str, classes: Mapping[str, Sequence[str]]) -> FrozenSet[str]:
+    """Every word a rule is written in, its classes' members included."""
+    return frozenset(word for part in spec.split() if not part.startswith("~") and part not in ("*", "#")
+                     for phrase in _words(part.lstrip("!").rstrip("?") or part, classes)
+                     for word in phrase.split("_"))
+
+
 def _token(words: Sequence[str], norm: Callable[[str], str], optional: bool) -> Dict[str, object]:
     token: Dict[str, object] = {"NORM": {"IN": sorted({norm(w) for w in words} | set(words))}}
     if optional:
