@@ -6,12 +6,9 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from careerbot.content import barrier_response, difference_response
-
-
-def latest_entity(tracker: Tracker, entity: str):
-    """The entity's value in the latest message only (slots would carry older answers over)."""
-    return next(tracker.get_latest_entity_values(entity), None)
+from actions.listing_questions import answer_about_listings_shown
+from actions.tracker_reading import latest_entity
+from careerbot.content import barrier_response, barriers_named, difference_response, local_help_offer
 
 
 class ActionExplainDifference(Action):
@@ -25,7 +22,8 @@ class ActionExplainDifference(Action):
 
 
 class ActionBarrierAdvice(Action):
-    """The seeds' advice for the barrier named, then an offer to find local help.
+    """The seeds' advice for each barrier named ("no car and no one to watch my kids": both),
+    then an offer to find local help with them.
 
     Without a recognisable barrier it asks which one. In the middle of a form (a digression) the
     offer is left out: the form picks up again right after."""
@@ -35,11 +33,14 @@ class ActionBarrierAdvice(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        advice = barrier_response(latest_entity(tracker, "barrier"))
-        if advice is None:
-            dispatcher.utter_message(response="utter_ask_barrier")
+        barriers = barriers_named(tracker.get_latest_entity_values("barrier"))
+        if not barriers:
+            # "any evening ones? i work days", just after a search, is about its results.
+            if not answer_about_listings_shown(dispatcher, tracker):
+                dispatcher.utter_message(response="utter_ask_barrier")
             return []
-        dispatcher.utter_message(response=advice)
+        for barrier in barriers:
+            dispatcher.utter_message(response=barrier_response(barrier))
         if not tracker.active_loop_name:
-            dispatcher.utter_message(response="utter_offer_local_help")
+            dispatcher.utter_message(response=local_help_offer(barriers))
         return []

@@ -7,12 +7,27 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from careerbot.contact import clean_name, parse_contact_detail
+from actions.tracker_reading import last_bot_response
+from careerbot.contact import clean_name, contact_in_passing, parse_contact_detail
+from careerbot.nlp import is_common_english_word
+
+OFFER_TO_LEAVE_DETAILS = "utter_ask_leave_contact"
 
 
 class ValidateHandoffForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_handoff_form"
+
+    async def extract_contact_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
+        """A name typed in answer to the offer to leave details ("Guadalupe Reyes"): the offer
+        asked for it, so it is taken as the name."""
+        if (tracker.get_slot("contact_name") or tracker.get_slot("requested_slot")
+                or last_bot_response(tracker) != OFFER_TO_LEAVE_DETAILS):
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        name = contact_in_passing(text, is_common_english_word).name or clean_name(text)
+        return {"contact_name": name} if name else {}
 
     def validate_contact_name(self, slot_value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -35,5 +50,13 @@ class ValidateHandoffForm(FormValidationAction):
             # The flag the staff console's follow-up queue looks for: set once the person has
             # confirmed the details read back to them.
             return {"contact_confirmed": True, "handoff_requested": True}
+        # "no, it's 217 555 0186": the correction is taken and read back; a plain "no" starts over.
+        correction = contact_in_passing(tracker.latest_message.get("text"), is_common_english_word)
+        if correction.name or correction.detail:
+            return {"contact_confirmed": None,
+                    "contact_name": correction.name or tracker.get_slot("contact_name"),
+                    "contact_detail": (correction.detail.value if correction.detail
+                                       else tracker.get_slot("contact_detail"))}
+        # A plain "no": numbers are what people most often mistype; the name is kept.
         dispatcher.utter_message(response="utter_contact_fix")
-        return {"contact_confirmed": None, "contact_name": None, "contact_detail": None}
+        return {"contact_confirmed": None, "contact_detail": None}

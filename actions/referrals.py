@@ -4,25 +4,27 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.content import latest_entity
+from actions.tracker_reading import entities_of_last, latest_entity
+from careerbot.content import barriers_named
 from careerbot.directory.format import format_results
+from careerbot.directory.mapping import RESOURCE_TYPES
 from careerbot.directory.search import Directory, SearchResult
 from careerbot.entity_lexicon import normalise_text
 from careerbot.office import current_office
 from careerbot.places import PlaceIndex
 
-RESOURCE_TYPES = ("workforce_center", "career_center", "community_college", "adult_education",
-                  "nonprofit", "childcare_assistance", "transportation_assistance",
-                  "financial_aid", "library")
 # After this many places it cannot find, the form stops and gives the office's contact.
 MAX_PLACE_FAILURES = 2
+# After this many answers that name no kind of help, the search is for general help.
+MAX_KIND_FAILURES = 2
+GENERAL_HELP = "workforce_center"
 # A city in more states than this is asked back without a button for each ("Springfield": 24).
 MAX_STATE_BUTTONS = 4
 # Longer than any place name ("Saint Marys City, MD 20686"): a sentence, not a place.
@@ -37,13 +39,13 @@ def directory() -> Directory:
     return Directory.open()
 
 
-def search_types(tracker: Tracker) -> List[str]:
-    """What to search for: the barrier's resource types when the search came from a barrier,
-    else the kind of help the person asked for."""
-    barrier = tracker.get_slot("referral_barrier")
-    if barrier:
-        return list(directory().resource_types_for_barrier(barrier))
-    return [tracker.get_slot("resource_type")]
+def searches(tracker: Tracker) -> List[List[str]]:
+    """What to search for, one search a barrier when the search came from barriers ("no car and
+    no childcare": transportation help, then childcare help), else the kind of help asked for."""
+    barriers = tracker.get_slot("referral_barriers") or []
+    if barriers:
+        return [list(directory().resource_types_for_barrier(barrier)) for barrier in barriers]
+    return [[tracker.get_slot("resource_type")]]
 
 
 class ValidateReferralForm(FormValidationAction):
@@ -60,11 +62,24 @@ class ValidateReferralForm(FormValidationAction):
         value = slot_value if slot_value in RESOURCE_TYPES else (
             normalise_text("resource_type", slot_value) if isinstance(slot_value, str) else None)
         if value is None:
+            # "i never finished high school so something for that": what helps with the barrier.
+            barriers = barriers_named(tracker.get_latest_entity_values("barrier"))
+            if barriers:
+                types = directory().resource_types_for_barrier(barriers[0])
+                return {"resource_type": types[0], "referral_barriers": barriers}
+            if latest_entity(tracker, "location"):
+                # Where they are, given early: kept (its own mapping), and the question stands.
+                return {"resource_type": None}
+            failures = int(tracker.get_slot("resource_type_failures") or 0) + 1
+            if failures >= MAX_KIND_FAILURES:
+                # Never a loop of "what kind?": workforce centers help with most things.
+                dispatcher.utter_message(response="utter_searching_general_help")
+                return {"resource_type": GENERAL_HELP, "resource_type_failures": 0}
             dispatcher.utter_message(response="utter_unknown_resource_type")
-            return {"resource_type": None}
-        chosen = {"resource_type": value}
+            return {"resource_type": None, "resource_type_failures": failures}
+        chosen = {"resource_type": value, "resource_type_failures": 0}
         if latest_entity(tracker, "resource_type"):
-            chosen["referral_barrier"] = None  # the person named a kind of help: use it
+            chosen["referral_barriers"] = []  # the person named a kind of help: use it
         return chosen
 
     def validate_location(self, slot_value: Any, dispatcher: CollectingDispatcher,
@@ -109,41 +124,52 @@ class ValidateReferralForm(FormValidationAction):
 
 
 class ActionStartBarrierReferral(Action):
-    """Accepting local help after a barrier searches what helps with that barrier."""
+    """Accepting local help after barriers searches what helps with each of them."""
 
     def name(self) -> Text:
         return "action_start_barrier_referral"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        barrier = tracker.get_slot("barrier")
-        types = directory().resource_types_for_barrier(barrier) if barrier else ()
-        if not types:
-            return [SlotSet("referral_barrier", None)]
-        return [SlotSet("referral_barrier", barrier), SlotSet("resource_type", types[0])]
+        barriers = barriers_named(entities_of_last(tracker, "share_barrier", "barrier"))
+        if not barriers or latest_entity(tracker, "resource_type"):
+            # The person named the kind of help they want ("a library near me"): that is searched.
+            return [SlotSet("referral_barriers", [])]
+        first_types = directory().resource_types_for_barrier(barriers[0])
+        return [SlotSet("referral_barriers", barriers), SlotSet("resource_type", first_types[0])]
 
 
-def _referral_events(tracker: Tracker, result: SearchResult) -> List[Dict[Text, Any]]:
+def _referral_events(tracker: Tracker, results: List[SearchResult]) -> List[Dict[Text, Any]]:
+    if not results:
+        return []
     shown = list(tracker.get_slot("referrals_shown") or [])
-    shown += [listing.referral() for listing in result.listings]
-    return [SlotSet("referrals_shown", shown), SlotSet("referral_offset", float(result.next_offset))]
+    shown += [listing.referral() for result in results for listing in result.listings]
+    next_offset = max(result.next_offset for result in results)
+    last = [listing.id for result in results for listing in result.listings]
+    return [SlotSet("referrals_shown", shown), SlotSet("referral_offset", float(next_offset)),
+            SlotSet("last_listings", last)]
 
 
 async def _search_and_show(dispatcher: CollectingDispatcher, tracker: Tracker,
-                           offset: int) -> Optional[SearchResult]:
+                           offset: int) -> List[SearchResult]:
     place = PlaceIndex.default().resolve(tracker.get_slot("location") or "").place
     if place is None:
         dispatcher.utter_message(response="utter_ask_location")
-        return None
-    search = functools.partial(directory().search, search_types(tracker), place, offset=offset)
-    # A live provider may take up to its timeout: its search runs in a thread, keeping the action
-    # server's loop free. The office's own directory answers within a millisecond (search p95
-    # 0.45 ms on SQLite, 0.92 ms on PostgreSQL, with 100,000 services: bench/results/directory.json),
-    # about what the hop to a thread and back cost each referral.
-    result = await asyncio.to_thread(search) if directory().live_provider else search()
-    buttons = [{"title": "Show more", "payload": "/ask_more"}] if result.has_more else []
-    dispatcher.utter_message(text=format_results(result, current_office()), buttons=buttons)
-    return result
+        return []
+    results = []
+    for types in searches(tracker):
+        search = functools.partial(directory().search, types, place, offset=offset)
+        # A live provider may take up to its timeout: its search runs in a thread, keeping the
+        # action server's loop free. The office's own directory answers within a millisecond
+        # (search p95 0.45 ms on SQLite, 0.92 ms on PostgreSQL, with 100,000 services:
+        # bench/results/directory.json), about what the hop to a thread and back cost.
+        results.append(await asyncio.to_thread(search) if directory().live_provider else search())
+    for index, result in enumerate(results):
+        last = index == len(results) - 1
+        more = last and any(result.has_more for result in results)
+        buttons = [{"title": "Show more", "payload": "/ask_more"}] if more else []
+        dispatcher.utter_message(text=format_results(result, current_office()), buttons=buttons)
+    return results
 
 
 class ActionSearchReferrals(Action):
@@ -154,8 +180,7 @@ class ActionSearchReferrals(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if tracker.get_slot("referral_gave_up"):
             return [SlotSet("referral_gave_up", False)]
-        result = await _search_and_show(dispatcher, tracker, offset=0)
-        return _referral_events(tracker, result) if result else []
+        return _referral_events(tracker, await _search_and_show(dispatcher, tracker, offset=0))
 
 
 class ActionShowMoreReferrals(Action):
@@ -165,5 +190,4 @@ class ActionShowMoreReferrals(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         offset = int(tracker.get_slot("referral_offset") or 0)
-        result = await _search_and_show(dispatcher, tracker, offset=offset)
-        return _referral_events(tracker, result) if result else []
+        return _referral_events(tracker, await _search_and_show(dispatcher, tracker, offset=offset))

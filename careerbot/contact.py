@@ -14,7 +14,8 @@ from typing import Callable, Optional
 import phonenumbers
 from spacy.lang.en.stop_words import STOP_WORDS
 
-_NAME_PREFIX = re.compile(r"^(my name is|my name's|name is|i am|i'm|im|it's|its|this is|call me)\s+",
+_NAME_PREFIX = re.compile(r"^((ok|okay|sure|yes|yeah|yep|fine)[,.!]?\s+)?"
+                          r"(my name is|my name's|my names|name is|i am|i'm|im|it's|its|this is|call me)?\s*",
                           re.IGNORECASE)
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
 _QUESTION_WORDS = {"what", "how", "where", "why", "when", "who", "can", "could", "do", "does",
@@ -24,13 +25,14 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A
 # After "my name is" the next word is a name whatever it is; after "I'm" or "it's" a common
 # lower-case word is not ("I'm looking", "it's fine").
 _NAME_IN_PASSING = re.compile(
-    r"(?:^|[\s,.;!(])(?:(?P<sure>my name is|my name's|name's|name is|me llamo|mi nombre es)"
+    r"(?:^|[\s,.;!(])(?:(?P<sure>my name is|my name's|my names|name's|name is|me llamo|mi nombre es)"
     r"|i am|i'm|im|this is|it's|its|call me|soy)"
     r"\s+(?P<name>[^\W\d_][^\W\d_'\-]*(?:[ ][^\W\d_][^\W\d_'\-]*)?)", re.IGNORECASE)
 HOME_REGION = "US"
 # Answers that are not names, typed where a name is asked.
 _NOT_NAMES = {"yes", "yeah", "yep", "ok", "okay", "sure", "no", "nope", "idk", "hi", "hello",
-              "thanks", "thank", "lol", "what", "why", "huh"}
+              "thanks", "thank", "lol", "what", "why", "huh", "nvm", "nevermind", "actually",
+              "cancel", "stop", "skip", "forget", "later", "pass", "bye", "none", "anonymous"}
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,24 @@ def clean_name(text: Optional[str]) -> Optional[str]:
     return " ".join(w[:1].upper() + w[1:] if w.islower() else w for w in words)
 
 
+# "0049 151 ..." as written in Europe: "00" is there what "+" is to libphonenumber.
+_INTERNATIONAL_PREFIX = re.compile(r"(?<![\d+])00(?=[1-9])")
+
+
+def _phone_numbers(text: str):
+    """Phone numbers in the text: valid ones, and ones written with a country code ("+44 7700
+    900123") that are possible for that country, which the read-back lets the person check."""
+    text = _INTERNATIONAL_PREFIX.sub("+", text)
+    for match in phonenumbers.PhoneNumberMatcher(text, HOME_REGION, leniency=phonenumbers.Leniency.POSSIBLE):
+        if phonenumbers.is_valid_number(match.number) or (
+                match.raw_string.lstrip().startswith("+") and phonenumbers.is_possible_number(match.number)):
+            yield match
+
+
 def find_phone_number(text: str) -> Optional[ContactDetail]:
-    """The first valid phone number in the text: a US number as 217-555-0134, another country's
-    in its international form (+44 20 7946 0958)."""
-    for match in phonenumbers.PhoneNumberMatcher(text, HOME_REGION, leniency=phonenumbers.Leniency.VALID):
+    """The first phone number in the text: a US number as 217-555-0134, another country's in
+    its international form (+44 20 7946 0958)."""
+    for match in _phone_numbers(text):
         formatted = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
         if match.number.country_code == 1:
             formatted = formatted[len("+1 "):]
@@ -101,7 +117,34 @@ def find_name(text: str, is_common_word: Callable[[str], bool]) -> Optional[str]
     return None
 
 
+# Words around a name written next to a number ("Jonas here, call me on ...", "pls, Derek 217 ...").
+_AROUND_A_NAME = {"here", "pls", "please", "thanks", "thx", "its", "it's", "im", "i'm"}
+_CHUNK_BREAK = re.compile(r"[,.;:!?()]|\b(?:or|and|at|on)\b", re.IGNORECASE)
+
+
+def _name_beside_detail(text: str, is_common_word: Callable[[str], bool]) -> Optional[str]:
+    """A name written beside a phone number or e-mail without "I'm" ("Ray Chen, 217 555 0190",
+    "counselor pls, Derek 217 555 0168"): a chunk of one to three words of which one at least is
+    capitalised and none is a common lower-case word."""
+    text = _INTERNATIONAL_PREFIX.sub("+", text)
+    spans = [m.span() for m in _EMAIL.finditer(text)] + [(m.start, m.end) for m in _phone_numbers(text)]
+    if not spans:
+        return None
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + "," + text[end:]
+    for chunk in _CHUNK_BREAK.split(text):
+        words = [w for w in chunk.split() if w.lower() not in _AROUND_A_NAME]
+        if not 1 <= len(words) <= 3 or not any(w[:1].isupper() for w in words):
+            continue
+        if all(w[:1].isupper() or not is_common_word(w) for w in words):
+            name = clean_name(" ".join(words))
+            if name:
+                return name
+    return None
+
+
 def contact_in_passing(text: Optional[str], is_common_word: Callable[[str], bool]) -> ContactInPassing:
     if not text:
         return ContactInPassing(None, None)
-    return ContactInPassing(find_name(text, is_common_word), parse_contact_detail(text))
+    name = find_name(text, is_common_word) or _name_beside_detail(text, is_common_word)
+    return ContactInPassing(name, parse_contact_detail(text))

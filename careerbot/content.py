@@ -8,7 +8,11 @@ from __future__ import annotations
 from typing import Iterable, List, Mapping, Optional, Tuple
 
 ASPECTS = ("timeframe", "goals", "education", "advancement", "benefits")
-BARRIERS = ("experience", "education", "uncertainty", "transportation", "childcare", "financial")
+# The NLU contract's six, then what people also name as in their way, said in their own words
+# ("i have a felony", "im 17", "my english isnt good"): these get the honest answer that a
+# counselor can help, and a search of the services that may.
+BARRIERS = ("experience", "education", "uncertainty", "transportation", "childcare", "financial",
+            "criminal_record", "youth", "disability", "language")
 STEP_COUNT = 5  # identify interests, training, experience, network, long-term goals
 STEP_CHOICES = ("next", "skip", "more")
 
@@ -46,6 +50,24 @@ def difference_response(aspect: Optional[str]) -> str:
 def barrier_response(barrier: Optional[str]) -> Optional[str]:
     """The seeds' advice for a barrier, or None when the barrier is unknown (ask which)."""
     return f"utter_barrier_{barrier}" if barrier in BARRIERS else None
+
+
+# Barriers on which the seeds give no advice: a counselor is offered first.
+COUNSELOR_FIRST_BARRIERS = ("criminal_record", "youth", "disability")
+
+
+def local_help_offer(barriers: List[str]) -> str:
+    """The offer after the advice on `barriers`: local help for each, or a counselor first."""
+    if len(barriers) > 1:
+        return "utter_offer_local_help_for_each"
+    if barriers[0] in COUNSELOR_FIRST_BARRIERS:
+        return "utter_offer_counselor_or_local_help"
+    return "utter_offer_local_help"
+
+
+def barriers_named(values: Iterable[Optional[str]]) -> List[str]:
+    """The known barriers among a message's entity values, each once, in the order said."""
+    return list(dict.fromkeys(value for value in values if value in BARRIERS))
 
 
 def step_response(step: int) -> str:

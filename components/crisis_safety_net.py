@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from careerbot.safety import VIOLENCE, CrisisDecision, combine, warm_up
 
 CRISIS_INTENT = "crisis"
+FALLBACK_INTENT = "nlu_fallback"
 DETECTION_KEY = "crisis_detection"
 SOMEONE_ELSE = "someone_else"
 
@@ -31,10 +32,13 @@ class CrisisSafetyNet(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> Dict[Text, Any]:
         # The classifier's `crisis` confidence from which, without any rule, a message is taken
         # as a crisis (unless it uses the words figuratively). Chosen on tests/safety/*_tuning.tsv.
-        return {"classifier_threshold": 0.5}
+        # The FallbackClassifier's threshold: a message whose `crisis` is set aside falls back when
+        # the classifier's next choice is below it, as that choice would have on its own.
+        return {"classifier_threshold": 0.5, "fallback_threshold": 0.7}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._threshold = float(config["classifier_threshold"])
+        self._fallback_threshold = float(config["fallback_threshold"])
         warm_up()
 
     @classmethod
@@ -54,7 +58,7 @@ class CrisisSafetyNet(GraphComponent, EntityExtractorMixin):
             if decision is not None:
                 self._mark_crisis(message, decision)
             elif (message.get(INTENT) or {}).get("name") == CRISIS_INTENT:
-                _demote_crisis(message)
+                _demote_crisis(message, self._fallback_threshold)
         return messages
 
     def _mark_crisis(self, message: Message, decision: CrisisDecision) -> None:
@@ -72,11 +76,14 @@ class CrisisSafetyNet(GraphComponent, EntityExtractorMixin):
                     add_to_output=True)
 
 
-def _demote_crisis(message: Message) -> None:
-    """The classifier's `crisis` on a message that uses the words figuratively ("this commute is
-    killing me") gives way to its next choice."""
+def _demote_crisis(message: Message, fallback_threshold: float) -> None:
+    """The classifier's `crisis` on a message that is not one ("this commute is killing me", "how
+    many hours of sleep do i need") gives way to its next choice, or, when that choice is below
+    the fallback threshold, to the fallback, as Rasa's FallbackClassifier would have decided."""
     ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != CRISIS_INTENT]
-    message.set(INTENT, ranking[0] if ranking else {"name": None, "confidence": 0.0}, add_to_output=True)
+    if not ranking or (ranking[0].get("confidence") or 0.0) < fallback_threshold:
+        ranking = [{"name": FALLBACK_INTENT, "confidence": fallback_threshold}] + ranking
+    message.set(INTENT, ranking[0], add_to_output=True)
     message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
 

@@ -1,7 +1,7 @@
 """Entities normalised to the NLU contract's values with the spaCy lemma lexicon."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Set, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -22,6 +22,7 @@ ENTITY_OF_INTENT = {
     "ask_job_vs_career": "aspect",
     "find_resource": "resource_type",
 }
+SEVERAL_AT_A_TIME = {"barrier"}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -41,6 +42,25 @@ class EntityLexiconNormalizer(GraphComponent, EntityExtractorMixin):
     def __init__(self, lexicon: EntityLexicon) -> None:
         self._lexicon = lexicon
 
+    def _missed(self, wanted: Text, doc, entities: List[Dict[Text, Any]],
+                seen: Set[Tuple[Text, Text]]) -> List[Dict[Text, Any]]:
+        """The intent's entity from the lexicon, when the classifier missed it. Barriers come
+        several at a time ("no car and no one to watch my kids"): each one missed is added."""
+        several = wanted in SEVERAL_AT_A_TIME
+        if not several and any(e["entity"] == wanted for e in entities):
+            return []
+        added, values = [], set()
+        for start, end, value in self._lexicon.find(wanted, doc):
+            overlaps = any(e.get("start", 0) < end and start < e.get("end", 0) for e in entities)
+            if (wanted, value) in seen or value in values or overlaps:
+                continue
+            values.add(value)
+            added.append({"entity": wanted, "value": value, "start": start, "end": end,
+                          "confidence_entity": 1.0})
+            if not several:
+                break
+        return self.add_extractor_name(added)
+
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             doc = message.get(SPACY_DOCS[TEXT])
@@ -57,10 +77,7 @@ class EntityLexiconNormalizer(GraphComponent, EntityExtractorMixin):
                 seen.add((entity["entity"], value))
                 entities.append({**entity, "value": value})
             wanted = ENTITY_OF_INTENT.get((message.get(INTENT) or {}).get("name"))
-            if wanted and not any(e["entity"] == wanted for e in entities):
-                for start, end, value in self._lexicon.find(wanted, doc)[:1]:
-                    entities += self.add_extractor_name([{"entity": wanted, "value": value,
-                                                          "start": start, "end": end,
-                                                          "confidence_entity": 1.0}])
+            if wanted:
+                entities += self._missed(wanted, doc, entities, seen)
             message.set(ENTITIES, entities, add_to_output=True)
         return messages

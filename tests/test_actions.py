@@ -121,7 +121,7 @@ def test_handoff_is_marked_only_once_the_details_read_back_are_confirmed():
     assert form.validate_contact_confirmed(True, dispatcher, tracker(), {}) == {
         "contact_confirmed": True, "handoff_requested": True}
     assert form.validate_contact_confirmed(False, dispatcher, tracker(), {}) == {
-        "contact_confirmed": None, "contact_name": None, "contact_detail": None}
+        "contact_confirmed": None, "contact_detail": None}  # a plain "no": the name is kept
     assert responses(dispatcher) == ["utter_contact_fix"]
 
 
@@ -164,9 +164,9 @@ def test_a_kind_of_help_typed_in_words_is_mapped_to_the_contract():
     from actions.referrals import ValidateReferralForm
     form, dispatcher = ValidateReferralForm(), CollectingDispatcher()
     assert form.validate_resource_type("ged classes", dispatcher, tracker("inform"), {}) == {
-        "resource_type": "adult_education"}
+        "resource_type": "adult_education", "resource_type_failures": 0}
     assert form.validate_resource_type("a unicorn", dispatcher, tracker("inform"), {}) == {
-        "resource_type": None}
+        "resource_type": None, "resource_type_failures": 1}
 
 
 @pytest.fixture
@@ -186,17 +186,44 @@ def sample_directory(tmp_path, monkeypatch):
     referrals.directory.cache_clear()
 
 
+def barrier_message(*barriers: str) -> dict:
+    """The person's message naming `barriers`, as the action server receives it."""
+    return {"event": "user", "text": "...", "parse_data": {
+        "intent": {"name": "share_barrier"},
+        "entities": [{"entity": "barrier", "value": barrier} for barrier in barriers]}}
+
+
 def test_accepting_help_for_a_barrier_searches_what_helps_with_it(sample_directory):
     from actions.referrals import ActionStartBarrierReferral
     events = run(ActionStartBarrierReferral(), CollectingDispatcher(),
-                 tracker("affirm", slots={"barrier": "education"}))
-    assert events == [SlotSet("referral_barrier", "education"), SlotSet("resource_type", "adult_education")]
+                 tracker("affirm", events=[barrier_message("education")]))
+    assert events == [SlotSet("referral_barriers", ["education"]),
+                      SlotSet("resource_type", "adult_education")]
+
+
+def test_two_barriers_in_one_message_get_advice_each_and_a_search_each(sample_directory):
+    from actions.referrals import ActionSearchReferrals, ActionStartBarrierReferral
+    dispatcher = CollectingDispatcher()
+    run(ActionBarrierAdvice(), dispatcher, tracker("share_barrier", [
+        {"entity": "barrier", "value": "transportation"}, {"entity": "barrier", "value": "childcare"}]))
+    assert responses(dispatcher) == ["utter_barrier_transportation", "utter_barrier_childcare",
+                                     "utter_offer_local_help_for_each"]
+    events = run(ActionStartBarrierReferral(), CollectingDispatcher(), tracker(
+        "affirm", events=[barrier_message("transportation", "childcare"), {"event": "bot"}]))
+    assert SlotSet("referral_barriers", ["transportation", "childcare"]) in events
+    dispatcher = CollectingDispatcher()
+    run(ActionSearchReferrals(), dispatcher, tracker("inform", slots={
+        "referral_barriers": ["transportation", "childcare"], "location": "Springfield, IL 62704",
+        "referrals_shown": []}))
+    replies = [m["text"] for m in dispatcher.messages]
+    assert replies[0].startswith("Transportation assistance programs near Springfield")
+    assert replies[1].startswith("Childcare assistance programs near Springfield")
 
 
 def test_search_shows_the_nearest_three_records_them_and_offers_more(sample_directory):
     from actions.referrals import ActionSearchReferrals, ActionShowMoreReferrals
     dispatcher = CollectingDispatcher()
-    slots = {"referral_barrier": "experience", "resource_type": "workforce_center",
+    slots = {"referral_barriers": ["experience"], "resource_type": "workforce_center",
              "location": "Springfield, IL 62704", "referrals_shown": []}
     events = run(ActionSearchReferrals(), dispatcher, tracker("inform", slots=slots))
     reply = dispatcher.messages[0]
@@ -218,3 +245,70 @@ def test_search_after_giving_up_on_the_place_only_resets_the_form(sample_directo
     dispatcher = CollectingDispatcher()
     events = run(ActionSearchReferrals(), dispatcher, tracker("inform", slots={"referral_gave_up": True}))
     assert dispatcher.messages == [] and events == [SlotSet("referral_gave_up", False)]
+
+
+def said(text: str, intent: str, slots: Optional[Dict[str, Any]] = None,
+         active_loop: Optional[str] = None, entities: Optional[List[dict]] = None) -> Tracker:
+    """The tracker after the person typed `text`."""
+    message = {"intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
+               "text": text, "intent_ranking": [{"name": intent, "confidence": 0.9}]}
+    return Tracker("person-1", slots or {}, message, [], False, None,
+                   {"name": active_loop} if active_loop else {}, "action_listen")
+
+
+@pytest.mark.parametrize("text, intent, requested, reply", [
+    ("Nia", "nlu_fallback", "contact_name", []),                       # the form takes it
+    ("nia.j@hotmail.com", "out_of_scope", "contact_detail", []),
+    ("Tucson, AZ", "out_of_scope", "location", []),
+    ("jjjjjjjj", "nlu_fallback", "location", ["utter_didnt_catch_that"]),
+    ("whats the weather tomorrow", "out_of_scope", "contact_name", ["utter_fallback_in_form"]),
+])
+def test_a_message_a_form_did_not_expect_gets_one_line_or_none(text, intent, requested, reply):
+    from actions.fallback import ActionFallbackInForm
+    dispatcher = CollectingDispatcher()
+    run(ActionFallbackInForm(), dispatcher,
+        said(text, intent, slots={"requested_slot": requested}, active_loop="handoff_form"))
+    assert responses(dispatcher) == reply
+
+
+@pytest.mark.parametrize("text, reply", [
+    ("qwerty", ["utter_didnt_catch_that", "utter_capabilities"]),     # mashing: the menu
+    ("and goals?", ["utter_difference_goals"]),                      # a follow-up of a few words
+    ("tell me about the moon landing", ["utter_fallback"]),
+])
+def test_a_message_not_understood_gets_what_it_can_still_mean(text, reply):
+    from actions.fallback import ActionDidYouMean
+    dispatcher = CollectingDispatcher()
+    run(ActionDidYouMean(), dispatcher, said(text, "out_of_scope"))
+    assert responses(dispatcher) == reply
+
+
+def test_the_kind_of_help_asked_twice_in_vain_becomes_general_help_not_a_loop():
+    from actions.referrals import ValidateReferralForm
+    form, dispatcher = ValidateReferralForm(), CollectingDispatcher()
+    first = form.validate_resource_type("uh idk", dispatcher, said("uh idk", "inform"), {})
+    assert first == {"resource_type": None, "resource_type_failures": 1}
+    second = form.validate_resource_type("whatever", dispatcher, said(
+        "whatever", "inform", slots={"resource_type_failures": 1}), {})
+    assert second["resource_type"] == "workforce_center"
+    assert responses(dispatcher) == ["utter_unknown_resource_type", "utter_searching_general_help"]
+
+
+def test_a_barrier_given_as_the_kind_of_help_searches_what_helps_with_it(sample_directory):
+    from actions.referrals import ValidateReferralForm
+    form, dispatcher = ValidateReferralForm(), CollectingDispatcher()
+    text = "well i never finished high school so something for that"
+    chosen = form.validate_resource_type(text, dispatcher, said(
+        text, "share_barrier", entities=[{"entity": "barrier", "value": "education"}]), {})
+    assert chosen == {"resource_type": "adult_education", "referral_barriers": ["education"]}
+    assert not dispatcher.messages
+
+
+def test_a_corrected_number_at_the_read_back_is_taken_and_read_back_again():
+    from actions.handoff import ValidateHandoffForm
+    dispatcher = CollectingDispatcher()
+    corrected = ValidateHandoffForm().validate_contact_confirmed(False, dispatcher, said(
+        "no sorry its 217 555 0186", "deny",
+        slots={"contact_name": "Derek", "contact_detail": "217-555-0168"}), {})
+    assert corrected == {"contact_confirmed": None, "contact_name": "Derek",
+                         "contact_detail": "217-555-0186"}

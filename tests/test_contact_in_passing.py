@@ -22,6 +22,13 @@ from tests.support.servers import buttons, texts
     # Common words after "I'm" or "it's" are not names; ZIP codes and short numbers are not phones.
     ("i'm looking for a job near 62704", None, None), ("I am in Springfield", None, None),
     ("im so tired", None, None), ("call me at 555-0134", None, None),
+    # A name beside the number, without "I'm"; numbers written with 00 or an unusual +44 range.
+    ("have a counselor call me pls, Derek 217 555 0168", "Derek", "217-555-0168"),
+    ("Luis Ortega, 217-555-0110", "Luis Ortega", "217-555-0110"),
+    ("counselor pls, Jonas here, call me on 0049 151 23456789", "Jonas", "+49 1512 3456789"),
+    ("my number is 217 555 0142 my names gloria, can a counselor call", "Gloria", "217-555-0142"),
+    ("i want a person to ring me, im Oliver and my number is +44 7700 900123", "Oliver", "+44 7700 900123"),
+    ("Springfield office, 217 555 0100", None, "217-555-0100"),
 ])
 def test_contact_details_are_found_anywhere_in_a_sentence(typed, name, detail):
     found = contact_in_passing(typed, is_common_english_word)

@@ -108,6 +108,39 @@ def test_a_barrier_in_plain_words_then_accepting_local_help_searches_for_it(chat
     assert assistant.tracker(chat.sender)["slots"]["barrier"] == "transportation"
 
 
+def test_two_barriers_in_one_message_get_advice_on_each_and_a_search_for_each(chat):
+    replies = texts(chat("no car and nobody to watch my kids"))
+    assert "Transportation can make work" in replies and "Childcare is a real barrier" in replies
+    assert "ZIP code or city" in texts(chat("yes"))
+    results = texts(chat("62704"))
+    assert "Transportation assistance programs near" in results
+    assert "Childcare assistance programs near" in results
+
+
+@pytest.mark.parametrize("message", [
+    "i have a felony, will anyone hire me", "im only 16 can i work", "i have a disability"])
+def test_a_need_the_content_does_not_cover_gets_an_honest_answer_and_a_counselor(chat, message):
+    replies = chat(message)
+    assert "counselor" in texts(replies) and "Talk to a counselor" in buttons(replies)
+    assert "can't help" not in texts(replies)
+
+
+def test_questions_about_the_listings_shown_are_answered_from_the_directory(chat):
+    assert "nearest first" in texts(chat("find a career center near 62704"))
+    saturday = texts(chat("r they open saturday"))
+    assert "Saturday" in saturday and "can't help" not in saturday
+    cost = texts(chat("is it free"))
+    assert "Free" in cost
+    closest = texts(chat("which one is closest"))
+    assert "closest" in closest.lower() and "miles" in closest
+
+
+def test_asking_what_services_cost_before_any_search_gets_the_articles_answer(chat):
+    replies = chat("is the help free?")
+    assert "typically offer free resources" in texts(replies)
+    assert "Find local help" in buttons(replies)
+
+
 def test_a_barrier_without_a_name_is_asked_back_with_buttons(chat):
     replies = chat("/share_barrier")
     assert "What's getting in your way?" in texts(replies)

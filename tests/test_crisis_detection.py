@@ -121,3 +121,24 @@ def test_a_crisis_is_answered_in_the_language_it_was_written_in(detections):
         languages = {e["value"] for e in result["entities"] if e["entity"] == "language"}
         if row["language"] == "es" and row["form"] == "short":
             assert languages == {"es"}, row["text"]
+
+
+@pytest.mark.parametrize("next_choice, confidence, expected", [
+    ("share_barrier", 0.05, "nlu_fallback"),   # the classifier had nothing else to say
+    ("share_feeling", 0.9, "share_feeling"),   # it also saw a feeling, confidently
+])
+def test_a_crisis_guess_without_any_crisis_falls_back_unless_the_next_guess_is_confident(
+        next_choice, confidence, expected):
+    """DIET sometimes says `crisis` of an ordinary question ("how many hours of sleep do i
+    actually need"). Set aside, the message must not be answered with DIET's 5 % second guess."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from components.crisis_safety_net import CrisisSafetyNet
+
+    message = Message(data={"text": "how many hours of sleep do i actually need",
+                            "intent": {"name": "crisis", "confidence": 0.3},
+                            "intent_ranking": [{"name": "crisis", "confidence": 0.3},
+                                               {"name": next_choice, "confidence": confidence}]})
+    CrisisSafetyNet({"classifier_threshold": 0.5, "fallback_threshold": 0.7}).process([message])
+    assert message.get("intent")["name"] == expected
+    assert message.get("crisis_detection")["crisis"] is False

@@ -164,6 +164,10 @@ def test_shipped_mapping_covers_the_contract_with_the_default_barriers():
         "education": ("adult_education", "community_college"),
         "experience": ("workforce_center", "career_center"),
         "uncertainty": ("workforce_center", "career_center"),
+        "criminal_record": ("workforce_center", "nonprofit"),
+        "youth": ("workforce_center", "career_center"),
+        "disability": ("workforce_center", "career_center"),
+        "language": ("adult_education",),
     }
 
 

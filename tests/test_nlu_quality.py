@@ -59,3 +59,41 @@ def test_out_of_scope_questions_get_the_fallback(oos_result, heldout_report):
         "confusion": [[g, p, n] for (g, p), n in heldout_report.confusion.items()],
     }, indent=2))
     assert rate >= 0.90, accepted
+
+
+# Final sets (tests/nlu/README.md): only counts and rates are printed, never their messages, so
+# that no one tunes on them by reading the failures.
+MIN_FINAL_REJECTION = 0.95
+MAX_FINAL_FALSE_REJECTION = 0.03
+
+
+@pytest.fixture(scope="module")
+def final_in_domain_report(assistant):
+    return nlu_eval.evaluate(assistant.parse, nlu_eval.load_examples(nlu_eval.FINAL_IN_DOMAIN_FILE))
+
+
+def test_final_sets_are_never_trained_on():
+    training = {e.text.lower().strip() for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml")
+                for e in nlu_eval.load_examples(path)}
+    training |= {line.lower() for path in (PROJECT_ROOT / "data" / "out_of_scope").glob("*.txt")
+                 for line in nlu_eval.lines_of(path)}
+    final = [e.text for e in nlu_eval.load_examples(nlu_eval.FINAL_IN_DOMAIN_FILE)]
+    for path in nlu_eval.FINAL_OUT_OF_SCOPE_FILES.values():
+        final += nlu_eval.lines_of(path)
+    assert len(final) >= 1000
+    assert sum(text.lower().strip() in training for text in final) == 0
+
+
+def test_in_domain_messages_of_the_final_set_are_understood(final_in_domain_report):
+    report = final_in_domain_report
+    print(f"\nfinal in-domain set: intent accuracy {report.intent_accuracy:.3f}, false rejection "
+          f"{report.false_rejection:.3f} of {report.examples}")
+    assert report.false_rejection <= MAX_FINAL_FALSE_REJECTION
+
+
+@pytest.mark.parametrize("name", sorted(nlu_eval.FINAL_OUT_OF_SCOPE_FILES))
+def test_out_of_scope_messages_of_the_final_sets_are_rejected(assistant, name):
+    utterances = nlu_eval.lines_of(nlu_eval.FINAL_OUT_OF_SCOPE_FILES[name])
+    rate, accepted = nlu_eval.rejection_rate(assistant.parse, utterances)
+    print(f"\nfinal out-of-scope set '{name}': rejection {rate:.3f} of {len(utterances)}")
+    assert rate >= MIN_FINAL_REJECTION, f"{len(accepted)} of {len(utterances)} accepted"

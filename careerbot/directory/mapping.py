@@ -15,15 +15,15 @@ from typing import Dict, FrozenSet, Iterable, Mapping, Optional, Tuple
 
 import yaml
 
+from careerbot.content import BARRIERS
 from careerbot.settings import PROJECT_ROOT
 
 MAPPING_FILE = PROJECT_ROOT / "directory_mapping.yml"
 
-# The NLU contract's values (../shared/nlu-contract.md).
+# The NLU contract's values (../shared/nlu-contract.md); the barriers are careerbot.content's.
 RESOURCE_TYPES = ("workforce_center", "career_center", "community_college", "adult_education",
                   "nonprofit", "childcare_assistance", "transportation_assistance",
                   "financial_aid", "library")
-BARRIERS = ("experience", "education", "uncertainty", "transportation", "childcare", "financial")
 
 
 class MappingError(ValueError):

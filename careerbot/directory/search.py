@@ -3,6 +3,7 @@
     directory = Directory.open()
     result = directory.search(["workforce_center"], place)              # best 3 within 25 miles
     more = directory.search(["workforce_center"], place, offset=result.next_offset)
+    shown = directory.listings_by_id([entry["id"] for entry in referrals_shown])  # asked later
 
 When nothing is within the radius the search widens once (to twice the radius) and the result
 says so (`widened`). An optional live provider (CareerOneStop's American Job Center finder) adds
@@ -21,7 +22,7 @@ from typing import Callable, FrozenSet, List, Optional, Protocol, Sequence, Tupl
 from careerbot.directory import hours
 from careerbot.directory.geo import haversine_miles
 from careerbot.directory.mapping import ResourceMapping, default_mapping
-from careerbot.directory.store import DirectoryNotLoaded, DirectoryStore, ListingRow, open_store
+from careerbot.directory.store import DirectoryNotLoaded, DirectoryStore, StoredListing, open_store
 from careerbot.places import Place
 
 log = logging.getLogger(__name__)
@@ -48,13 +49,18 @@ class Listing:
     address: Optional[str]
     latitude: float
     longitude: float
-    distance_miles: float
+    distance_miles: Optional[float]  # None: fetched by id without a place to measure from
     phone: Optional[str] = None
     website: Optional[str] = None
     eligibility: Optional[str] = None
     fees: Optional[str] = None
     hours: Optional[str] = None
     open_now: Optional[bool] = None  # None: the schedule cannot tell
+    how_to_apply: Optional[str] = None  # the service's HSDS application_process
+    # The rules `hours` and `open_now` come from, to answer for other days and times; a live
+    # provider gives only the text.
+    schedule: Tuple[hours.ScheduleRule, ...] = ()
+    time_zone: Optional[str] = None  # the location's, for schedules written in local time
     resource_types: Tuple[str, ...] = ()
     is_sample: bool = False          # fictional demo data, labelled as such wherever shown
     source: str = LOCAL_SOURCE       # "directory", or the live provider's name
@@ -171,7 +177,23 @@ class Directory:
             log.error("Resource directory unavailable: %s", error)
             return [], 0
         now = self.clock()
-        return [self._listing(row, place, types, now) for row in page.rows], page.total
+        return [self._listing(stored, place, types, now) for stored in page.rows], page.total
+
+    def listings_by_id(self, ids: Sequence[str], place: Optional[Place] = None) -> List[Listing]:
+        """The directory's listings with these ids (Listing.id, as kept in the
+        `referrals_shown` slot), in the order given, to answer questions about listings already
+        shown. Ids it does not hold are left out: a live provider's results, or a listing
+        dropped by a re-import since. Distances are from `place`, unknown without one."""
+        wanted = list(dict.fromkeys(ids))
+        try:
+            found = self.store.listings_by_id(wanted)
+        except DirectoryNotLoaded as error:
+            log.error("Resource directory unavailable: %s", error)
+            return []
+        by_id = {stored.row.service_at_location_id: stored for stored in found}
+        now = self.clock()
+        every_type = tuple(self.mapping.resource_types)
+        return [self._listing(by_id[i], place, every_type, now) for i in wanted if i in by_id]
 
     def _live(self, types, place: Place, radius: float, count: int) -> List[Listing]:
         provider = self.live_provider
@@ -192,9 +214,12 @@ class Directory:
         return [replace(item, resource_types=wanted) for item in found
                 if item.distance_miles <= radius]
 
-    def _listing(self, row: ListingRow, place: Place, types: Sequence[str],
+    def _listing(self, stored: StoredListing, place: Optional[Place], types: Sequence[str],
                  now: datetime) -> Listing:
+        row = stored.row
         rules, hours_text = _opening_hours(row.schedules)
+        distance = None if place is None else haversine_miles(
+            place.latitude, place.longitude, row.latitude, row.longitude)
         return Listing(
             id=row.service_at_location_id,
             organization=row.organization_name,
@@ -202,14 +227,16 @@ class Directory:
             address=row.address,
             latitude=row.latitude,
             longitude=row.longitude,
-            distance_miles=haversine_miles(place.latitude, place.longitude,
-                                           row.latitude, row.longitude),
+            distance_miles=distance,
             phone=row.phone,
             website=row.website,
             eligibility=row.eligibility,
             fees=row.fees,
             hours=hours_text,
             open_now=hours.open_now(rules, now, row.time_zone),
+            how_to_apply=stored.application_process,
+            schedule=rules,
+            time_zone=row.time_zone,
             resource_types=self.mapping.matching_types(json.loads(row.terms), types),
             is_sample=bool(row.is_sample),
         )

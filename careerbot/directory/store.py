@@ -36,7 +36,7 @@ from psycopg2.pool import ThreadedConnectionPool
 
 from careerbot import settings
 from careerbot.directory.geo import bounding_box, min_unit_dot, unit_vector
-from careerbot.directory.hsds import TABLES, Table
+from careerbot.directory.hsds import SERVICE, TABLES, Table
 from careerbot.directory.validate import ValidatedPackage
 
 DIRECTORY_FILE = "directory.db"
@@ -70,6 +70,16 @@ class ListingRow(NamedTuple):
     is_sample: int
 
 
+class StoredListing(NamedTuple):
+    """A listing as a read returns it: its read-model row, and fields read straight from the HSDS
+    tables, which every import loads with all their specification columns. Reading them there
+    rather than from new read-model columns keeps a directory imported by an earlier version
+    searchable without a re-import."""
+
+    row: ListingRow
+    application_process: Optional[str]  # services.application_process: how to apply
+
+
 class TermRow(NamedTuple):
     """A listing under one category term, with everything a search filters and orders on, so
     that the search reads the index alone and fetches listings only for the page it shows."""
@@ -97,8 +107,14 @@ class DirectoryNotLoaded(RuntimeError):
 
 @dataclass(frozen=True)
 class NearbyPage:
-    rows: List[ListingRow]
+    rows: List[StoredListing]
     total: int  # listings matching in the whole radius, not just this page
+
+
+def _stored_listing(row: Sequence[object]) -> StoredListing:
+    """A StoredListing from a row selected with DirectoryStore._listing_columns."""
+    *listing, application_process = row
+    return StoredListing(ListingRow(*listing), application_process or None)
 
 
 def table_name(table: Table) -> str:
@@ -138,6 +154,9 @@ class DirectoryStore(ABC):
         # Covering index: a search reads term, box, position and listing id from the index.
         execute(f"CREATE INDEX listing_terms_by_place ON {prefix}listing_terms "
                 f"({', '.join(TermRow._fields)})")
+        # Questions about listings already shown fetch them by the id the conversation kept.
+        execute(f"CREATE INDEX listings_by_service_at_location ON {prefix}listings "
+                f"(service_at_location_id)")
 
     @staticmethod
     def _rows_to_write(package: ValidatedPackage, listings, terms,
@@ -163,12 +182,11 @@ class DirectoryStore(ABC):
         x, y, z = unit_vector(latitude, longitude)
         p = self.placeholder
         lon_sql = " OR ".join(f"t.longitude BETWEEN {p} AND {p}" for _ in box.lon_ranges)
-        columns = ", ".join(f"l.{c}" for c in ListingRow._fields)
         # Innermost: candidates in the box (index only; DISTINCT because a listing can carry
         # several of the terms). Middle: the exact radius, the count, the page. Outer: the
         # listings of that page only.
         sql = (
-            f"SELECT {columns}, page.matches FROM ("
+            f"SELECT {self._listing_columns}, page.matches FROM ("
             f"SELECT listing_id, closeness, COUNT(*) OVER () AS matches FROM ("
             f"SELECT DISTINCT t.listing_id, t.ux * {p} + t.uy * {p} + t.uz * {p} AS closeness "
             f"FROM {self._prefix}listing_terms AS t "
@@ -177,6 +195,7 @@ class DirectoryStore(ABC):
             f") AS candidates WHERE closeness >= {p} "
             f"ORDER BY closeness DESC, listing_id LIMIT {p} OFFSET {p}"
             f") AS page JOIN {self._prefix}listings AS l ON l.id = page.listing_id "
+            f"{self._services_join} "
             f"ORDER BY page.closeness DESC, l.id"
         )
         params: List[object] = [x, y, z, *terms, box.min_lat, box.max_lat]
@@ -187,8 +206,28 @@ class DirectoryStore(ABC):
         if not found and offset:
             # Past the last page the window count has no row to ride on; count separately.
             return NearbyPage([], self.nearby(terms, latitude, longitude, radius_miles, 1).total)
-        rows = [ListingRow(*row[:-1]) for row in found]
+        rows = [_stored_listing(row[:-1]) for row in found]
         return NearbyPage(rows, found[0][-1] if found else 0)
+
+    def listings_by_id(self, ids: Collection[str]) -> List[StoredListing]:
+        """The listings whose service_at_location_id is one of `ids` (those the directory
+        holds), in no particular order."""
+        if not ids:
+            return []
+        marks = ", ".join(self.placeholder for _ in ids)
+        sql = (f"SELECT {self._listing_columns} FROM {self._prefix}listings AS l "
+               f"{self._services_join} WHERE l.service_at_location_id IN ({marks})")
+        return [_stored_listing(row) for row in self._query(sql, list(ids))]
+
+    @property
+    def _listing_columns(self) -> str:
+        """What a read selects for a StoredListing, from `l` (listings) and `s` (services)."""
+        return ", ".join([f"l.{c}" for c in ListingRow._fields] + ["s.application_process"])
+
+    @property
+    def _services_join(self) -> str:
+        return (f"LEFT JOIN {self._prefix}{_quote(table_name(SERVICE))} AS s "
+                f"ON s.id = l.service_id")
 
     def counts(self) -> Dict[str, int]:
         """Rows per table, read in one statement (so from one version of the directory)."""
@@ -348,10 +387,11 @@ class PostgresStore(DirectoryStore):
         """Every table of a directory schema, in the order readers touch them.
 
         The swap locks the old tables in this order before renaming. A search statement locks
-        listing_terms, then listings (its FROM clause in order); counts() locks listings, then
-        the HSDS tables. Locking in the same order means a reader that already holds an old
-        table also gets the old versions of the others (the swap waits for it), and one that
-        waited for the swap re-resolves every name to the new schema.
+        listing_terms, then listings, then services (its FROM clause in order); a read by id
+        locks listings, then services; counts() locks listings, then the HSDS tables. Locking in
+        the same order means a reader that already holds an old table also gets the old versions
+        of the others (the swap waits for it), and one that waited for the swap re-resolves
+        every name to the new schema.
         """
         names = ["listing_terms", "listings"] + [table_name(t) for t in TABLES] + ["import_info"]
         return [f"{schema}.{_quote(n)}" for n in names]

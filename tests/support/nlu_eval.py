@@ -17,6 +17,11 @@ from careerbot.settings import PROJECT_ROOT
 HELDOUT_FILE = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 OOS_FILE = PROJECT_ROOT / "tests" / "fixtures" / "shared" / "eval" / "clinc_oos_val.txt"
 OOS_IN_SCOPE_FILE = PROJECT_ROOT / "tests" / "nlu" / "oos_in_scope.txt"
+# Final sets (tests/nlu/README.md): for reporting only, never for choosing anything.
+FINAL_DIR = PROJECT_ROOT / "tests" / "nlu" / "final"
+FINAL_IN_DOMAIN_FILE = FINAL_DIR / "in_domain.yml"
+FINAL_OUT_OF_SCOPE_FILES = {"new domains": FINAL_DIR / "oos_new_domains.txt",
+                            "unseen CLINC intents": FINAL_DIR / "clinc_unseen_intents.txt"}
 REJECTING_INTENTS = {"nlu_fallback", "out_of_scope"}
 # Entities only the safety net sets; held-out data does not annotate them.
 # Set by rule-based components, not annotated in the held-out data: the crisis safety net's kind
@@ -95,6 +100,12 @@ def out_of_scope_utterances() -> List[str]:
     in_scope = {line.split("#")[0].strip() for line in OOS_IN_SCOPE_FILE.read_text().splitlines()}
     lines = [line.strip() for line in OOS_FILE.read_text(encoding="utf-8").splitlines()]
     return [line for line in lines if line and line not in in_scope]
+
+
+def lines_of(path: Path) -> List[str]:
+    """A set's messages: one a line, without blank lines and `#` comments."""
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
 
 
 def rejection_rate(parse: Parse, utterances: List[str]) -> Tuple[float, List[Tuple[str, str]]]:

@@ -1,0 +1,47 @@
+"""Questions about the services just shown: hours, cost, who may go, how to apply, which is
+closest, a phone number or an address, answered from those listings' directory fields."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.referrals import directory
+from careerbot.listing_questions import answer, read_question
+from careerbot.places import PlaceIndex
+
+
+def answer_about_listings_shown(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Answer a question about the listings of the latest search from their directory fields;
+    False when none were shown or the text asks nothing about them."""
+    ids = tracker.get_slot("last_listings") or []
+    if not ids:
+        return False
+    place = PlaceIndex.default().resolve(tracker.get_slot("location") or "").place
+    listings = directory().listings_by_id(ids, place)
+    question = read_question(tracker.latest_message.get("text") or "", [l.name for l in listings])
+    if not listings or question is None:
+        return False
+    dispatcher.utter_message(text=answer(question, listings, datetime.now(timezone.utc)))
+    return True
+
+
+class ActionAnswerListingQuestion(Action):
+    def name(self) -> Text:
+        return "action_answer_listing_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if answer_about_listings_shown(dispatcher, tracker):
+            return []
+        if tracker.get_slot("last_listings"):
+            dispatcher.utter_message(response="utter_ask_which_detail")
+            return []
+        # Nothing shown yet: what the seeds say of such services, and the way to find some.
+        question = read_question(tracker.latest_message.get("text") or "", [])
+        asked = set(question.details) if question else set()
+        dispatcher.utter_message(response="utter_services_cost_in_general" if "cost" in asked
+                                 else "utter_services_eligibility_in_general")
+        return []
