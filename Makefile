@@ -17,7 +17,7 @@ PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
 
 # Custom components only act at run time (none is trainable), so their code is not an input.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -o -name '*.txt' 2>/dev/null)
 MODEL_STAMP := models/.trained
 # Every training runs with TensorFlow's deterministic ops and a fixed Python hash seed, so that the
 # model `make test` measures is the model any other training of the same data gives: two trainings

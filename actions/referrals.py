@@ -68,8 +68,10 @@ class ValidateReferralForm(FormValidationAction):
                 types = directory().resource_types_for_barrier(barriers[0])
                 return {"resource_type": types[0], "referral_barriers": barriers}
             if latest_entity(tracker, "location"):
-                # Where they are, given early: kept (its own mapping), and the question stands.
-                return {"resource_type": None}
+                # Where they are, said instead of a kind of help: they want to see what is
+                # there, so general help is searched (the place is kept by its own mapping).
+                dispatcher.utter_message(response="utter_searching_general_help")
+                return {"resource_type": GENERAL_HELP, "resource_type_failures": 0}
             failures = int(tracker.get_slot("resource_type_failures") or 0) + 1
             if failures >= MAX_KIND_FAILURES:
                 # Never a loop of "what kind?": workforce centers help with most things.

@@ -21,8 +21,8 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from careerbot.directory import hours
-from careerbot.directory.format import SAMPLE_LABEL
-from careerbot.directory.search import LOCAL_SOURCE, Listing
+from careerbot.directory.format import listing_title, miles
+from careerbot.directory.search import Listing
 
 # What a question can ask about the listings shown.
 DETAILS = ("hours_day", "open_now", "evening", "eligibility", "cost", "apply", "closest", "phone",
@@ -91,11 +91,15 @@ _HOURS_CONTEXT = re.compile(
 # ... or in a short follow-up made of nothing else ("saturday?", "what about sat",
 # "and on sunday", "do they do evenings").
 _WHEN_WORDS = frozenset(_DAY_INDEX) | frozenset(
-    "today tomorrow tonight weekend evening night nights late after past till until work school "
-    "am pm".split())
+    "today tomorrow tonight weekend evening evenings night nights late after past till til until "
+    "work works working school days am pm".split())
 _FOLLOW_UP_WORDS = frozenset(
     "what whats about how and or on this next the any anything them they it those these are is "
     "do does in at for of then also too so a an one ones".split())
+# Said of oneself ("any at night? i work til 5") they may be part of a follow-up asking
+# something; alone ("i work nights") they tell, and ask nothing.
+_SAID_OF_ONESELF = frozenset("i im have has got you".split())
+_ASKING_WORDS = frozenset("any anything ones they them what whats how when are is do does".split())
 
 _OPEN_NOW = re.compile(
     r"\bopen (right )?now\b|\b(still|currently) open\b|\bopen at the moment\b|"
@@ -241,9 +245,12 @@ def _edit_distance(a: str, b: str) -> int:
 
 def _about_hours(words: str) -> bool:
     """Whether days and times in the question are about opening hours."""
+    tokens = words.split()
+    if _SAID_OF_ONESELF.intersection(tokens) and not _ASKING_WORDS.intersection(tokens):
+        return bool(_HOURS_CONTEXT.search(words))
     return bool(_HOURS_CONTEXT.search(words)) or all(
-        word in _WHEN_WORDS or word in _FOLLOW_UP_WORDS or re.fullmatch(r"\d+(am|pm)?", word)
-        for word in words.split())
+        word in _WHEN_WORDS or word in _FOLLOW_UP_WORDS or word in _SAID_OF_ONESELF
+        or re.fullmatch(r"\d+(am|pm)?", word) for word in tokens)
 
 
 def _days_asked(words: str) -> Tuple[Tuple[int, ...], Optional[int]]:
@@ -330,16 +337,6 @@ def answer(question: ListingQuestion, listings: Sequence[Listing], now: datetime
     return "\n".join(lines)
 
 
-def _title(listing: Listing) -> str:
-    """The listing's name as the results showed it, sample label and source included."""
-    title = listing.name
-    if listing.is_sample:
-        title += f" {SAMPLE_LABEL}"
-    if listing.source != LOCAL_SOURCE:
-        title += f" (from {listing.source})"
-    return title
-
-
 def _closest_line(concerned: Sequence[Listing]) -> Tuple[str, bool]:
     """Who is nearest, from the distances the listings carry; and whether any had one."""
     measured = sorted((x for x in concerned if x.distance_miles is not None),
@@ -348,10 +345,10 @@ def _closest_line(concerned: Sequence[Listing]) -> Tuple[str, bool]:
         return "I can't tell how far they are from you without knowing where you are.", False
     first, rest = measured[0], measured[1:]
     if len(concerned) == 1:
-        return f"{_title(first)} is {_miles(first.distance_miles)} away.", True
-    line = f"The closest is {_title(first)}, {_miles(first.distance_miles)} away"
+        return f"{listing_title(first)} is {miles(first.distance_miles)} away.", True
+    line = f"The closest is {listing_title(first)}, {miles(first.distance_miles)} away"
     if rest:
-        line += "; then " + ", ".join(f"{_title(x)} ({_miles(x.distance_miles)})" for x in rest)
+        line += "; then " + ", ".join(f"{listing_title(x)} ({miles(x.distance_miles)})" for x in rest)
     return line + ".", True
 
 
@@ -384,7 +381,7 @@ class _ListingReply:
         if self.missing:
             sentences.append(f"The directory doesn't list {_joined(self.missing)}; "
                              f"{_how_to_find_out(self.listing)}.")
-        return f"{_title(self.listing)}: {' '.join(sentences)}"
+        return f"{listing_title(self.listing)}: {' '.join(sentences)}"
 
     def _field(self, detail: str) -> None:
         value = {"eligibility": self.listing.eligibility, "cost": self.listing.fees,
@@ -516,8 +513,3 @@ def _sentence(text: str) -> str:
 
 def _joined(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
-
-
-def _miles(distance: float) -> str:
-    text = f"{distance:.1f}"
-    return f"{text} mile" if text == "1.0" else f"{text} miles"

@@ -13,6 +13,9 @@ the one question DIET is not: in domain or not.
   and names are not English words, so they do not count. For the in-domain training examples the
   words are counted against the vocabulary of the other examples only (five folds), so that
   training sees in-domain messages with words of their own, as real visitors write them.
+- Questions on any subject at all are also made up for training, by putting English words this
+  domain never uses into the shapes of everyday questions ("is {a} real", "{a} vs {b}", "my {a}
+  keeps {b}ing"): the shapes DIET took for its own intents, filled with other subjects.
 """
 from __future__ import annotations
 
@@ -27,11 +30,20 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_union
 
-from careerbot.nlp import english, is_common_english_word
+from careerbot.nlp import english, english_words, is_common_english_word
 
 FOLDS = 5
 # Unknown English words counted up to this many: one or two may be a rare in-domain word.
 MAX_UNKNOWN_COUNTED = 3
+
+
+# Everyday question shapes, for the made-up questions on other subjects.
+QUESTION_SHAPES = (
+    "what is {a}", "whats a {a}", "is {a} real", "{a} vs {b}", "{a} or {b} which is better",
+    "how does {a} work", "why do {a}s {b}", "tell me about {a}", "how do i {a} my {b}",
+    "best {a} for {b}", "is it bad to {a}", "can you explain {a}", "who invented the {a}",
+    "where do {a}s come from", "how to fix my {a}", "my {a} keeps {b}ing", "i cant {a} my {b}",
+    "any tips for {a}", "why is my {a} so {b}", "how long does {a} take")
 
 
 def read_messages(path: Path) -> List[str]:
@@ -54,6 +66,15 @@ def unknown_word_features(lemmas: Sequence[str], vocabulary: Set[str]) -> List[f
             unknown / len(words) if words else 0.0]
 
 
+def questions_on_other_subjects(count: int, vocabulary: Set[str], seed: int = 0) -> List[str]:
+    """`count` made-up questions about subjects this domain's `vocabulary` never mentions."""
+    _, lemmas = english_words()
+    words = sorted(w for w in lemmas if w.isalpha() and 4 <= len(w) <= 10 and w not in vocabulary)
+    rng = random.Random(seed)
+    return [rng.choice(QUESTION_SHAPES).format(a=rng.choice(words), b=rng.choice(words))
+            for _ in range(count)]
+
+
 class InDomainModel:
     def __init__(self, ngrams: FeatureUnion, classifier: LogisticRegression, vocabulary: Set[str]):
         self._ngrams = ngrams
@@ -62,15 +83,18 @@ class InDomainModel:
 
     @classmethod
     def fit(cls, in_domain: Sequence[str], out_of_scope: Sequence[str], regularisation: float,
-            in_domain_weight: float, seed: int = 0) -> "InDomainModel":
+            in_domain_weight: float, made_up_questions: int = 0, seed: int = 0) -> "InDomainModel":
         """`in_domain_weight`: how much more an in-domain example counts than an out-of-scope
-        one; there are several times more of the latter."""
+        one; there are several times more of the latter. `made_up_questions`: how many
+        questions on other subjects to add to `out_of_scope`."""
         in_lemmas = [content_lemmas(text) for text in in_domain]
         rng = random.Random(seed)
         fold_of = [rng.randrange(FOLDS) for _ in in_domain]
         fold_vocabularies = [{w for lemmas, f in zip(in_lemmas, fold_of) if f != fold for w in lemmas}
                              for fold in range(FOLDS)]
         vocabulary = {word for lemmas in in_lemmas for word in lemmas}
+        out_of_scope = list(out_of_scope) + questions_on_other_subjects(made_up_questions,
+                                                                        vocabulary, seed)
         unknown = [unknown_word_features(lemmas, fold_vocabularies[fold])
                    for lemmas, fold in zip(in_lemmas, fold_of)]
         unknown += [unknown_word_features(content_lemmas(text), vocabulary) for text in out_of_scope]

@@ -34,6 +34,8 @@ class OutOfScopeRejector(GraphComponent):
             "out_of_scope_files": [],
             "regularisation": 3.0,
             "in_domain_weight": 3.0,
+            # Made-up questions on other subjects added to the out-of-scope examples.
+            "made_up_questions": 0,
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -61,7 +63,8 @@ class OutOfScopeRejector(GraphComponent):
         for name in self._config["out_of_scope_files"]:
             out_of_scope += read_messages(Path(name))
         self._model = InDomainModel.fit(in_domain, out_of_scope, self._config["regularisation"],
-                                        self._config["in_domain_weight"])
+                                        self._config["in_domain_weight"],
+                                        self._config["made_up_questions"])
         with self._storage.write_to(self._resource) as directory:
             self._model.save(directory / MODEL_FILE)
         return self._resource

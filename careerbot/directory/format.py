@@ -23,14 +23,20 @@ SAMPLE_LABEL = "(sample listing)"
 MORE_HINT = 'Say "show more" to see more.'
 
 
-def format_listing(listing: Listing) -> str:
+def listing_title(listing: Listing) -> str:
+    """The listing's name, labelled when it is fictional sample data or from a live provider."""
     title = listing.name
     if listing.is_sample:
         title += f" {SAMPLE_LABEL}"
     if listing.source != LOCAL_SOURCE:
         title += f" (from {listing.source})"
+    return title
+
+
+def format_listing(listing: Listing) -> str:
+    title = listing_title(listing)
     where = [listing.address] if listing.address else []
-    lines = [title, " · ".join(where + [_miles(listing.distance_miles)])]
+    lines = [title, " · ".join(where + [miles(listing.distance_miles)])]
     contact = [listing.phone] if listing.phone else []
     if listing.hours:
         state = {True: " (open now)", False: " (closed now)"}.get(listing.open_now, "")
@@ -83,7 +89,7 @@ def format_nothing_found(result: SearchResult, office: Office) -> str:
     ])
 
 
-def _miles(distance: float) -> str:
+def miles(distance: float) -> str:
     text = f"{distance:.1f}"
     return f"{text} mile" if text == "1.0" else f"{text} miles"
 

@@ -17,6 +17,10 @@ from careerbot.settings import PROJECT_ROOT
 HELDOUT_FILE = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 OOS_FILE = PROJECT_ROOT / "tests" / "fixtures" / "shared" / "eval" / "clinc_oos_val.txt"
 OOS_IN_SCOPE_FILE = PROJECT_ROOT / "tests" / "nlu" / "oos_in_scope.txt"
+# Tuning sets beside the held-out one and CLINC's oos val (tests/nlu/README.md).
+TUNING_DIR = PROJECT_ROOT / "tests" / "nlu" / "tuning"
+TUNING_OUT_OF_SCOPE_FILES = {"CLINC val of trained intents": TUNING_DIR / "clinc_other_domains.txt",
+                             "other subjects": TUNING_DIR / "oos_other_subjects.txt"}
 # Final sets (tests/nlu/README.md): for reporting only, never for choosing anything.
 FINAL_DIR = PROJECT_ROOT / "tests" / "nlu" / "final"
 FINAL_IN_DOMAIN_FILE = FINAL_DIR / "in_domain.yml"
@@ -106,6 +110,28 @@ def lines_of(path: Path) -> List[str]:
     """A set's messages: one a line, without blank lines and `#` comments."""
     lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
     return [line for line in lines if line and not line.startswith("#")]
+
+
+def training_messages() -> set:
+    """Every training message (DIET's and the out-of-scope rejector's), lower case."""
+    found = {e.text.lower().strip() for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml")
+             for e in load_examples(path)}
+    found |= {line.lower() for path in (PROJECT_ROOT / "data" / "out_of_scope").glob("*.txt")
+              for line in lines_of(path)}
+    return found
+
+
+def final_in_domain_examples() -> List[Example]:
+    """The final in-domain set less the messages that are also training messages: short ones
+    ("yes please", "hi") are written the same way by anyone."""
+    training = training_messages()
+    return [e for e in load_examples(FINAL_IN_DOMAIN_FILE) if e.text.lower().strip() not in training]
+
+
+def final_out_of_scope_messages(name: str) -> List[str]:
+    """A final out-of-scope set less the messages that are also training messages."""
+    training = training_messages()
+    return [m for m in lines_of(FINAL_OUT_OF_SCOPE_FILES[name]) if m.lower() not in training]
 
 
 def rejection_rate(parse: Parse, utterances: List[str]) -> Tuple[float, List[Tuple[str, str]]]:
