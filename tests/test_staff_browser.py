@@ -28,7 +28,7 @@ def console(assistant, tmp_path_factory):
     create_staff(env)
     senders = {"handoff": "browser-handoff-" + uuid.uuid4().hex[:6], "xss": "browser-xss-" + uuid.uuid4().hex[:6],
                "career": "browser-career-" + uuid.uuid4().hex[:6]}
-    for message in ("can I talk to a person", "yes", "Jordan Lee", "jordan.lee@example.com", "yes"):
+    for message in ("can I talk to a person", "yes", "Thaddeus Lee", "thaddeus.lee@example.com", "yes"):
         assistant.send(senders["handoff"], message)
     assistant.send(senders["xss"], XSS)
     for message in ("hi", "what is the difference between a job and a career"):
@@ -65,8 +65,8 @@ def test_counselor_works_through_queue_list_and_transcript(console, page):
     expect(page).to_have_url(base_url + "/staff/queue")
     expect(page.get_by_role("heading", name="Follow-up queue")).to_be_visible()
     entry = page.locator("li.queue-item", has=page.locator(f'a[href="/staff/conversation?id={senders["handoff"]}"]'))
-    expect(entry).to_contain_text("Jordan Lee")
-    expect(entry).to_contain_text("jordan.lee@example.com")
+    expect(entry).to_contain_text("Thaddeus Lee")
+    expect(entry).to_contain_text("thaddeus.lee@example.com")
 
     # The list, then a filter through the form.
     page.get_by_role("link", name="Conversations", exact=True).click()
@@ -75,10 +75,10 @@ def test_counselor_works_through_queue_list_and_transcript(console, page):
                               has=page.locator(f'a[href="/staff/conversation?id={senders["career"]}"]'))
     expect(career_row).to_contain_text("ask_job_vs_career")
     page.screenshot(path=str(OUTPUT / "staff-list.png"), full_page=True)
-    page.get_by_label("Search messages").fill("Jordan")
+    page.get_by_label("Search messages").fill("Thaddeus")
     page.get_by_label("Handoff").select_option("yes")
     page.get_by_role("button", name="Apply filters").click()
-    expect(page).to_have_url(re.compile(r"/staff/conversations\?q=Jordan&.*handoff=yes"))
+    expect(page).to_have_url(re.compile(r"/staff/conversations\?q=Thaddeus&.*handoff=yes"))
     rows = page.locator("table.conversations tbody tr")
     expect(rows).to_have_count(1)
     expect(page.locator(".result-count")).to_contain_text("Showing 1–1 of 1 conversation matching the filters")
@@ -88,24 +88,24 @@ def test_counselor_works_through_queue_list_and_transcript(console, page):
         page.get_by_role("link", name="Export CSV").click()
     exported = download_info.value.path().read_text()
     assert senders["handoff"] in exported and senders["career"] not in exported
-    assert "jordan.lee@example.com" not in exported and "[email]" in exported
+    assert "thaddeus.lee@example.com" not in exported and "[email]" in exported
 
     # The transcript: add a note, mark reviewed.
     rows.first.get_by_role("link").click()
     expect(page.get_by_role("heading", name="Conversation")).to_contain_text(senders["handoff"])
     expect(page.locator(".event.user .bubble").first).to_have_text("can I talk to a person")
     expect(page.get_by_text("intent: request_human").first).to_be_visible()
-    page.get_by_label("Add a note").fill("Called Jordan, left a message.")
+    page.get_by_label("Add a note").fill("Called Thaddeus, left a message.")
     page.get_by_role("button", name="Save note").click()
     expect(page.locator(".notice")).to_have_text("Note added.")
-    expect(page.locator(".note-body")).to_have_text("Called Jordan, left a message.")
+    expect(page.locator(".note-body")).to_have_text("Called Thaddeus, left a message.")
     page.get_by_role("button", name="Mark reviewed").click()
     expect(page.locator(".notice")).to_have_text("Marked as reviewed.")
     expect(page.locator("#review-h + p .badge-reviewed")).to_have_text("Reviewed")
     page.screenshot(path=str(OUTPUT / "staff-transcript.png"), full_page=True)
     # The filters survive the round trip through the forms: "Conversation list" goes back to them.
     page.get_by_role("link", name="← Conversation list").click()
-    expect(page).to_have_url(f"{base_url}/staff/conversations?handoff=yes&q=Jordan")
+    expect(page).to_have_url(f"{base_url}/staff/conversations?handoff=yes&q=Thaddeus")
     expect(page.locator("table.conversations tbody tr")).to_have_count(1)
     expect(page.locator("table.conversations tbody tr").first).to_contain_text("Reviewed")
 
