@@ -33,3 +33,14 @@ def test_career_questions_are_in_the_domain_and_other_assistants_requests_are_no
 def test_training_reads_the_clinc_file_without_its_attribution_comments():
     lines = read_messages(PROJECT_ROOT / "data" / "out_of_scope" / "clinc_other_domains.txt")
     assert len(lines) == 9200 and not any(line.startswith("#") for line in lines)
+
+
+def test_the_fast_scoring_gives_scikit_learns_probabilities(model):
+    """in_domain_probability computes the TF-IDF features and the logistic regression itself;
+    on every held-out and tuning message it must give what scikit-learn's transform and
+    predict_proba give."""
+    texts = [e.text for e in nlu_eval.load_examples()]
+    texts += nlu_eval.lines_of(PROJECT_ROOT / "tests" / "nlu" / "tuning" / "oos_other_subjects.txt")
+    texts += ["", "   ", "62704", "zzzz qqqq", "career " * 300]
+    fast = model.in_domain_probability(texts)
+    assert abs(fast - model.in_domain_probability_by_scikit_learn(texts)).max() < 1e-9
