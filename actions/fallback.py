@@ -51,17 +51,17 @@ class ActionDidYouMean(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         text = tracker.latest_message.get("text") or ""
-        if not tracker.get_slot("crisis_flag"):
-            if answer_about_listings_shown(dispatcher, tracker):
-                return []
-            aspect = aspect_followed_up(text)
-            if aspect:
-                dispatcher.utter_message(response=difference_response(aspect))
-                return []
-        topics = likeliest_topics(tracker.latest_message.get("intent_ranking") or [])
         if tracker.get_slot("crisis_flag"):
             dispatcher.utter_message(response="utter_fallback")
-        elif topics:
+            return []
+        if answer_about_listings_shown(dispatcher, tracker):
+            return []
+        aspect = aspect_followed_up(text)
+        if aspect:
+            dispatcher.utter_message(response=difference_response(aspect))
+            return []
+        topics = likeliest_topics(tracker.latest_message.get("intent_ranking") or [])
+        if topics:
             buttons = [{"title": title, "payload": f"/{intent}"} for intent, title in topics]
             buttons.append({"title": "Something else", "payload": "/ask_capabilities"})
             dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)

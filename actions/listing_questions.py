@@ -17,12 +17,15 @@ def answer_about_listings_shown(dispatcher: CollectingDispatcher, tracker: Track
     """Answer a question about the listings of the latest search from their directory fields;
     False when none were shown or the text asks nothing about them."""
     ids = tracker.get_slot("last_listings") or []
-    if not ids:
+    text = tracker.latest_message.get("text") or ""
+    # Whether it asks anything at all does not depend on the names: the directory is read only
+    # for a message that does.
+    if not ids or read_question(text, []) is None:
         return False
     place = PlaceIndex.default().resolve(tracker.get_slot("location") or "").place
     listings = directory().listings_by_id(ids, place)
-    question = read_question(tracker.latest_message.get("text") or "", [l.name for l in listings])
-    if not listings or question is None:
+    question = read_question(text, [listing.name for listing in listings])
+    if not listings:
         return False
     dispatcher.utter_message(text=answer(question, listings, datetime.now(timezone.utc)))
     return True
