@@ -33,6 +33,10 @@ def main() -> None:
             utterances = nlu_eval.lines_of(path)
             sets[name] = {"role": "tuning", "messages": len(utterances),
                           "rejection": round(nlu_eval.rejection_rate(assistant.parse, utterances)[0], 4)}
+        typed = nlu_eval.evaluate(assistant.parse, nlu_eval.untrained_examples(nlu_eval.TUNING_IN_DOMAIN_FILE))
+        sets["typed in-domain"] = {"role": "tuning", "messages": typed.examples,
+                                   "intent_accuracy": round(typed.intent_accuracy, 4),
+                                   "false_rejection": round(typed.false_rejection, 4)}
         for name in nlu_eval.FINAL_OUT_OF_SCOPE_FILES:
             utterances = nlu_eval.final_out_of_scope_messages(name)
             sets[name] = {"role": "final", "messages": len(utterances),

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Iterable, List, Sequence, Set
+from typing import Iterable, List, Optional, Sequence, Set
 
 import joblib
 import numpy as np
@@ -29,6 +29,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_union
+from spacy.tokens import Doc
 
 from careerbot.nlp import english, english_words, is_common_english_word
 
@@ -52,9 +53,13 @@ def read_messages(path: Path) -> List[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def content_lemmas(text: str) -> List[str]:
-    """The lemmas of a message's words that carry its subject (not "the", "how", "is")."""
-    return [token.lemma_.lower() for token in english()(text.lower())
+def content_lemmas(text: str, doc: Optional[Doc] = None) -> List[str]:
+    """The lemmas of a message's words that carry its subject (not "the", "how", "is").
+    `doc`: the lower-cased message already parsed by this lemmatising pipeline (Rasa's SpacyNLP
+    loads the same one), so that a message is not parsed twice."""
+    if doc is None:
+        doc = english()(text.lower())
+    return [token.lemma_.lower() for token in doc
             if token.is_alpha and not token.is_stop and len(token.text) > 2]
 
 
@@ -141,12 +146,14 @@ class InDomainModel:
         classifier.fit(features, [1] * len(in_domain) + [0] * len(out_of_scope))
         return cls(ngrams, classifier, vocabulary)
 
-    def in_domain_probability(self, texts: Iterable[str]) -> np.ndarray:
+    def in_domain_probability(self, texts: Sequence[str],
+                              docs: Optional[Sequence[Optional[Doc]]] = None) -> np.ndarray:
         """The classifier's probability of the in-domain class, as scikit-learn's predict_proba
-        computes it (tests/test_out_of_scope.py holds the two equal)."""
+        computes it (tests/test_out_of_scope.py holds the two equal). `docs`: as for
+        `content_lemmas`, one a text."""
         probabilities = []
-        for text in texts:
-            unknown = unknown_word_features(content_lemmas(text), self._vocabulary)
+        for text, doc in zip(texts, docs or [None] * len(texts)):
+            unknown = unknown_word_features(content_lemmas(text, doc), self._vocabulary)
             decision = self._intercept + float(np.dot(self._unknown_weights, unknown))
             decision += sum(ngram.score(text) for ngram in self._ngram_weights)
             probabilities.append(1.0 / (1.0 + np.exp(-decision)))

@@ -9,6 +9,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -76,7 +77,9 @@ class OutOfScopeRejector(GraphComponent):
         texts = [m.get(TEXT) or "" for m in messages]
         if self._model is None or not any(texts):
             return messages
-        for message, probability in zip(messages, self._model.in_domain_probability(texts)):
+        # SpacyNLP has parsed each message with the pipeline the model lemmatises with.
+        docs = [m.get(SPACY_DOCS[TEXT]) for m in messages]
+        for message, probability in zip(messages, self._model.in_domain_probability(texts, docs)):
             message.set(PROBABILITY_KEY, round(float(probability), 4), add_to_output=True)
             intent = (message.get(INTENT) or {}).get("name")
             if probability >= self._config["threshold"] or intent in NOT_UNDERSTOOD:

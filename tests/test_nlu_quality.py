@@ -14,6 +14,9 @@ from careerbot.settings import PROJECT_ROOT
 from tests.support import nlu_eval
 
 RESULTS = PROJECT_ROOT / "results" / "nlu-quality.json"
+# The typed tuning set's false rejection: the issue's target is 0.03, the model does not reach it
+# yet (bench/results/nlu.json); this floor keeps it from falling below what it does reach.
+MAX_TYPED_FALSE_REJECTION = 0.06
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +62,19 @@ def test_out_of_scope_questions_get_the_fallback(oos_result, heldout_report):
         "confusion": [[g, p, n] for (g, p), n in heldout_report.confusion.items()],
     }, indent=2))
     assert rate >= 0.90, accepted
+
+
+def test_messages_typed_as_visitors_type_are_understood(assistant):
+    """A tuning set (tests/nlu/README.md) written apart from the training data: in-domain
+    messages with typos, slang and stories told before the question."""
+    examples = nlu_eval.untrained_examples(nlu_eval.TUNING_IN_DOMAIN_FILE)
+    assert len(examples) >= 300
+    report = nlu_eval.evaluate(assistant.parse, examples)
+    print(f"\ntyped in-domain tuning set: intent accuracy {report.intent_accuracy:.3f}, false "
+          f"rejection {report.false_rejection:.3f} of {report.examples}")
+    assert report.false_rejection <= MAX_TYPED_FALSE_REJECTION, [
+        (text, predicted) for text, _, predicted in report.intent_errors
+        if predicted in nlu_eval.REJECTING_INTENTS]
 
 
 # Final sets (tests/nlu/README.md): only counts and rates are printed, never their messages, so

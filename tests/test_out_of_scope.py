@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from careerbot.out_of_scope import InDomainModel, read_messages
+from careerbot.out_of_scope import InDomainModel, content_lemmas, read_messages
 from careerbot.settings import PROJECT_ROOT
 from tests.support import nlu_eval
 
@@ -44,3 +44,21 @@ def test_the_fast_scoring_gives_scikit_learns_probabilities(model):
     texts += ["", "   ", "62704", "zzzz qqqq", "career " * 300]
     fast = model.in_domain_probability(texts)
     assert abs(fast - model.in_domain_probability_by_scikit_learn(texts)).max() < 1e-9
+
+
+def test_the_lemmas_of_rasas_spacy_parse_are_the_lemmas_of_the_text():
+    """The rejector reads each message's lemmas from the doc Rasa's SpacyNLP made (config.yml's
+    pipeline), not from a second parse: both must give the same lemmas, whatever the case."""
+    from rasa.nlu.constants import SPACY_DOCS
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.nlu.utils.spacy_utils import SpacyNLP
+    from rasa.shared.nlu.training_data.message import Message
+
+    config = {**SpacyNLP.get_default_config(), "model": str(PROJECT_ROOT / "build" / "spacy_en_lookup")}
+    spacy_nlp = SpacyNLP(SpacyNLP.load_model(config["model"]), config)
+    texts = [e.text for e in nlu_eval.load_examples()] + [
+        "How Do I Turn My JOB into a Career??", "I'M LOOKING for Childcare", "Springfield IL 62704"]
+    messages = [Message.build(text=text) for text in texts]
+    spacy_nlp.process(messages, spacy_nlp.provide())
+    for text, message in zip(texts, messages):
+        assert content_lemmas(text, message.get(SPACY_DOCS[TEXT])) == content_lemmas(text), text

@@ -19,6 +19,7 @@ OOS_FILE = PROJECT_ROOT / "tests" / "fixtures" / "shared" / "eval" / "clinc_oos_
 OOS_IN_SCOPE_FILE = PROJECT_ROOT / "tests" / "nlu" / "oos_in_scope.txt"
 # Tuning sets beside the held-out one and CLINC's oos val (tests/nlu/README.md).
 TUNING_DIR = PROJECT_ROOT / "tests" / "nlu" / "tuning"
+TUNING_IN_DOMAIN_FILE = TUNING_DIR / "in_domain_typed.yml"
 TUNING_OUT_OF_SCOPE_FILES = {"CLINC val of trained intents": TUNING_DIR / "clinc_other_domains.txt",
                              "other subjects": TUNING_DIR / "oos_other_subjects.txt"}
 # Final sets (tests/nlu/README.md): for reporting only, never for choosing anything.
@@ -121,11 +122,15 @@ def training_messages() -> set:
     return found
 
 
-def final_in_domain_examples() -> List[Example]:
-    """The final in-domain set less the messages that are also training messages: short ones
-    ("yes please", "hi") are written the same way by anyone."""
+def untrained_examples(path: Path) -> List[Example]:
+    """A labelled set less the messages that are also training messages: short ones ("yes
+    please", "hi") are written the same way by anyone."""
     training = training_messages()
-    return [e for e in load_examples(FINAL_IN_DOMAIN_FILE) if e.text.lower().strip() not in training]
+    return [e for e in load_examples(path) if e.text.lower().strip() not in training]
+
+
+def final_in_domain_examples() -> List[Example]:
+    return untrained_examples(FINAL_IN_DOMAIN_FILE)
 
 
 def final_out_of_scope_messages(name: str) -> List[str]:
