@@ -13,6 +13,11 @@ ASPECTS = ("timeframe", "goals", "education", "advancement", "benefits")
 # counselor can help, and a search of the services that may.
 BARRIERS = ("experience", "education", "uncertainty", "transportation", "childcare", "financial",
             "criminal_record", "youth", "disability", "language")
+# The kinds of help a person can ask the directory for: the NLU contract's `resource_type` values
+# (../shared/nlu-contract.md). directory_mapping.yml says which services answer each.
+RESOURCE_TYPES = ("workforce_center", "career_center", "community_college", "adult_education",
+                  "nonprofit", "childcare_assistance", "transportation_assistance",
+                  "financial_aid", "library")
 STEP_COUNT = 5  # identify interests, training, experience, network, long-term goals
 STEP_CHOICES = ("next", "skip", "more")
 

@@ -8,12 +8,13 @@ import json
 import re
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from careerbot.directory import cli
 from careerbot.directory.hsds import TABLES
 from careerbot.directory.importer import import_package
-from careerbot.directory.store import open_store, table_name
+from careerbot.directory.store import POSTGRES_SCHEMA, open_store, table_name
 from careerbot.directory.validate import PackageError, read_package
 from careerbot.settings import PROJECT_ROOT
 # Fixtures are imported by name so pytest finds them in this module.
@@ -50,7 +51,13 @@ def cli_database(request, tmp_path, monkeypatch):
     PostgreSQL from DATABASE_URL."""
     monkeypatch.setenv("CAREERBOT_DATA_DIR", str(tmp_path / "var"))
     if request.param == "postgresql":
-        monkeypatch.setenv("DATABASE_URL", request.getfixturevalue("postgres_url"))
+        url = request.getfixturevalue("postgres_url")
+        monkeypatch.setenv("DATABASE_URL", url)
+        # Each test starts without a directory, as with SQLite's fresh CAREERBOT_DATA_DIR: an
+        # import is measured against the directory it would replace.
+        with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE")
+        connection.close()
     else:
         monkeypatch.delenv("DATABASE_URL", raising=False)
     return request.param
@@ -156,6 +163,61 @@ def test_missing_mandatory_file_loads_nothing_and_keeps_the_old_directory(tmp_pa
         assert store.counts()["services"] == 8
     finally:
         store.close()
+
+
+def listings_in_directory() -> int:
+    store = open_store()
+    try:
+        return store.counts()["listings"]
+    finally:
+        store.close()
+
+
+def set_column(path: Path, column: str, value: str) -> None:
+    with open(path, encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    position = header.index(column)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header] + [row[:position] + [value] + row[position + 1:]
+                                                 for row in rows])
+
+
+def test_import_that_would_leave_nothing_to_find_keeps_the_directory(tmp_path, cli_database):
+    assert run_cli("import", str(springfield_package(tmp_path / "good")))[0] == 0
+    broken = springfield_package(tmp_path / "broken")
+    set_column(broken / "services.csv", "status", "open")  # every service row fails validation
+
+    status, out, err = run_cli("import", str(broken))
+
+    assert status == 2
+    assert "services.csv:2: status: 'open' is not one of" in out  # why, row by row
+    assert "0 services" in err and "8 now" in err and "--force" in err
+    assert "Nothing was loaded; the directory is unchanged." in err
+    assert listings_in_directory() == 8
+    directory = directory_for(open_store())
+    try:
+        assert directory.search(["workforce_center"], place("62701")).total == 4
+    finally:
+        directory.store.close()
+
+    status, out, err = run_cli("import", str(broken), "--force")
+
+    assert status == 1 and listings_in_directory() == 0
+
+
+@pytest.mark.parametrize("services, replaced", [(3, False), (4, True)])
+def test_import_that_would_lose_more_than_half_the_services_is_refused(tmp_path, cli_database,
+                                                                       services, replaced):
+    assert run_cli("import", str(springfield_package(tmp_path / "eight")))[0] == 0
+    builder = PackageBuilder()
+    for i in range(services):
+        builder.organization(f"office-{i}", f"Office {i}", "62701", WORKFORCE)
+
+    status, out, err = run_cli("import", str(builder.write(tmp_path / "smaller")))
+
+    assert listings_in_directory() == (services if replaced else 8)
+    assert status == (0 if replaced else 2)
+    assert ("--force" in err) is not replaced
 
 
 def test_missing_required_column_is_fatal(tmp_path):

@@ -1,9 +1,11 @@
 """The HSDS 3.0 tables this directory loads, with the specification's own file and column names.
 
-Source: Open Referral's Human Services Data Specification 3.0 (openreferral/specification,
-schema/compiled/tabular.json and datapackage.json version 3.0.0). Each table lists its columns in
-the specification's order; `required` is the union of the schema's "required" and
-"tabular_required" lists, so a row the specification calls incomplete is skipped here too.
+Source: Open Referral's Human Services Data Specification 3.0, its official Tabular Data Package
+descriptor (openreferral/specification tag v3.0, datapackage.json). Each table lists the
+descriptor's columns in its order (attributes.csv adds `label`, which later versions define);
+`required` is exactly the columns the descriptor marks required, so a row the specification
+accepts loads and one it calls incomplete is skipped. tests/test_directory_coverage.py holds both
+to a copy of the descriptor.
 
 Tables the bot has no use for (programs, contacts, languages, funding, ...) are not loaded; their
 files may be present in a package and are ignored. Columns not listed here are ignored as well,
@@ -158,7 +160,7 @@ ATTRIBUTE = Table(
     name="attribute",
     path="attributes.csv",
     columns=("id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value", "label"),
-    required=frozenset({"id", "link_type", "link_id", "taxonomy_term_id", "link_entity"}),
+    required=frozenset({"id", "link_id", "taxonomy_term_id", "link_entity"}),
     # link_id points into the table named by link_entity; see ATTRIBUTE_LINK_COLUMN.
     references={"taxonomy_term_id": "taxonomy_term"},
 )

@@ -2,6 +2,10 @@
 
     report = import_package(Path("directory/sample"), open_store())
 
+An import that would leave fewer than one searchable service, or fewer than half of those the
+directory in use has, raises ImportRefused and changes nothing unless forced (force=True): a
+package whose every row failed validation once replaced a working directory with an empty one.
+
 Each service offered at a location becomes one listing, carrying what the bot shows: names,
 address, coordinates, the most specific phone and schedules HSDS gives (service-at-location, then
 service, then location, then organization), website, eligibility, fees, and the category terms
@@ -12,22 +16,25 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Set, Tuple
 
 from careerbot.directory import hsds
+from careerbot.directory.coverage import TermUse
 from careerbot.directory.geo import unit_vector
 from careerbot.directory.mapping import normalise_term
 from careerbot.directory.search import one_line_address
-from careerbot.directory.store import DirectoryStore, ListingRow, TermRow
+from careerbot.directory.store import DirectoryNotLoaded, DirectoryStore, ListingRow, TermRow
 from careerbot.directory.validate import Problem, TableRows, ValidatedPackage, read_package
 from careerbot.places import PlaceIndex, time_zone_for_zip
 
 # The taxonomy term (code or name) that marks a fictional sample listing. The bot labels such
 # listings "(sample listing)"; the label comes from the data, never from a list of names in code.
 SAMPLE_LISTING_TERM = "sample-listing"
+SAMPLE_LISTING_KEY = normalise_term(SAMPLE_LISTING_TERM)
 
 # schedules.csv columns the search needs to evaluate opening hours (hours.ScheduleRule).
 SCHEDULE_FIELDS = ("freq", "byday", "bymonthday", "opens_at", "closes_at", "valid_from",
@@ -43,34 +50,67 @@ class ImportReport:
     unlocated: int             # active services at locations without coordinates or known ZIP
     seconds: float = 0.0
     absent: List[str] = field(default_factory=list)  # optional files the package leaves out
+    terms: List[TermUse] = field(default_factory=list)  # most listings first
 
     @property
     def skipped_rows(self) -> int:
         return sum(self.skipped.values())
 
 
-def import_package(directory: Path, store: DirectoryStore) -> ImportReport:
+class ImportRefused(Exception):
+    """The package would leave too few searchable services; the directory in use stays."""
+
+    def __init__(self, report: ImportReport, current: int):
+        self.report, self.current = report, current
+        loss = ("nothing to offer" if report.listings == 0
+                else "fewer than half of the services it offers now")
+        super().__init__(f"this package has {report.listings} services that can be searched, "
+                         f"against {current} now: importing it would leave the assistant with "
+                         f"{loss}")
+
+
+def leaves_too_few(listings: int, current: int) -> bool:
+    """Whether replacing a directory of `current` searchable listings by one of `listings`
+    needs forcing."""
+    return listings < 1 or listings < current / 2
+
+
+def import_package(directory: Path, store: DirectoryStore, force: bool = False) -> ImportReport:
     """Validate the package at `directory` and make it the directory in `store`.
 
-    Raises validate.PackageError (and changes nothing) when the package cannot be used at all.
+    Raises validate.PackageError when the package cannot be used at all, and ImportRefused
+    unless `force` when it would leave too few searchable services (leaves_too_few); either way
+    nothing changes.
     """
     started = time.perf_counter()
     package = read_package(directory)
-    listings, terms, unlocated = build_read_model(package)
+    model = build_read_model(package)
     report = ImportReport(
         problems=package.problems,
         loaded={t.file: len(t.rows) for t in package.tables.values() if t.present},
         skipped={t.file: t.skipped for t in package.tables.values() if t.present},
-        listings=len(listings),
-        unlocated=unlocated,
+        listings=len(model.listings),
+        unlocated=model.unlocated,
         absent=[t.file for t in package.tables.values() if not t.present],
+        terms=model.term_uses,
     )
+    if not force:
+        current = _searchable_now(store)
+        if leaves_too_few(report.listings, current):
+            raise ImportRefused(report, current)
     info = {"source": str(Path(directory).resolve()),
             "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "loaded": report.loaded, "skipped": report.skipped, "listings": report.listings}
-    store.replace(package, listings, terms, info)
+    store.replace(package, model.listings, model.terms, info)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _searchable_now(store: DirectoryStore) -> int:
+    try:
+        return store.listing_count()
+    except DirectoryNotLoaded:
+        return 0
 
 
 class _Index:
@@ -94,15 +134,15 @@ def _first_nonempty(*candidates: List[tuple]) -> List[tuple]:
     return []
 
 
-def _term_keys(package: ValidatedPackage) -> Dict[str, Set[str]]:
+def _term_keys(package: ValidatedPackage) -> Dict[str, FrozenSet[str]]:
     """Taxonomy term id -> normalised code and name of the term and all its ancestors."""
     terms = package["taxonomy_term"]
     own: Dict[str, Tuple[Set[str], Optional[str]]] = {}
     for row in terms.rows:
         names = {normalise_term(v) for v in (terms.column(row, "code"), terms.column(row, "name"))
-                 if v}
+                 if v} - {""}  # a name of punctuation alone is no key
         own[row[0]] = (names, terms.column(row, "parent_id"))
-    resolved: Dict[str, Set[str]] = {}
+    resolved: Dict[str, FrozenSet[str]] = {}
     for term_id in own:
         keys: Set[str] = set()
         seen: Set[str] = set()
@@ -111,13 +151,12 @@ def _term_keys(package: ValidatedPackage) -> Dict[str, Set[str]]:
             seen.add(current)
             keys |= own[current][0]
             current = own[current][1]
-        resolved[term_id] = keys
+        resolved[term_id] = frozenset(keys)
     return resolved
 
 
 def _linked_terms(package: ValidatedPackage) -> Dict[Tuple[str, str], Set[str]]:
-    """(table name, row id) -> term keys of the attributes linked to that row."""
-    keys_by_term = _term_keys(package)
+    """(table name, row id) -> ids of the taxonomy terms of the attributes linked to that row."""
     attributes = package["attribute"]
     linked: Dict[Tuple[str, str], Set[str]] = {}
     for row in attributes.rows:
@@ -125,9 +164,24 @@ def _linked_terms(package: ValidatedPackage) -> Dict[Tuple[str, str], Set[str]]:
         if table is None:
             continue
         key = (table.name, attributes.column(row, "link_id"))
-        linked.setdefault(key, set()).update(
-            keys_by_term.get(attributes.column(row, "taxonomy_term_id"), ()))
+        linked.setdefault(key, set()).add(attributes.column(row, "taxonomy_term_id"))
     return linked
+
+
+def _term_uses(package: ValidatedPackage, keys_by_term: Mapping[str, FrozenSet[str]],
+               listings_by_term: Counter) -> List[TermUse]:
+    """The terms listings carry, most listings first; not the sample marker, which labels
+    listings and is no kind of help."""
+    terms = package["taxonomy_term"]
+    uses = []
+    for row in terms.rows:
+        keys = keys_by_term[row[0]]
+        if row[0] not in listings_by_term or SAMPLE_LISTING_KEY in keys:
+            continue
+        name, code = terms.column(row, "name"), terms.column(row, "code")
+        uses.append(TermUse(f"{name} ({code})" if code else name, keys,
+                            listings_by_term[row[0]]))
+    return sorted(uses, key=lambda use: (-use.listings, use.name))
 
 
 def _one_line_address(addresses: TableRows, row: Optional[tuple]) -> Optional[str]:
@@ -138,8 +192,15 @@ def _one_line_address(addresses: TableRows, row: Optional[tuple]) -> Optional[st
     return one_line_address((street_1, street_2), city, state, postal_code)
 
 
-def build_read_model(package: ValidatedPackage) -> Tuple[List[ListingRow], List[TermRow], int]:
-    """Listings and their term rows for the search; plus how many listings had no position."""
+class ReadModel(NamedTuple):
+    listings: List[ListingRow]
+    terms: List[TermRow]
+    unlocated: int              # listings left out for want of a position
+    term_uses: List[TermUse]
+
+
+def build_read_model(package: ValidatedPackage) -> ReadModel:
+    """Listings and their term rows for the search, and what the import reports about them."""
     builder = _ReadModelBuilder(package)
     listings: List[ListingRow] = []
     term_rows: List[TermRow] = []
@@ -150,7 +211,8 @@ def build_read_model(package: ValidatedPackage) -> Tuple[List[ListingRow], List[
             listings.append(listing)
             term_rows.extend(TermRow(term, listing.latitude, listing.longitude, listing.ux,
                                      listing.uy, listing.uz, listing.id) for term in terms)
-    return listings, term_rows, builder.unlocated
+    return ReadModel(listings, term_rows, builder.unlocated,
+                     _term_uses(package, builder.keys_by_term, builder.listings_by_term))
 
 
 class _ReadModelBuilder:
@@ -172,6 +234,8 @@ class _ReadModelBuilder:
         self.schedule_index = {c: _Index(self.schedules, c) for c in (
             "service_at_location_id", "service_id", "location_id")}
         self.linked = _linked_terms(package)
+        self.keys_by_term = _term_keys(package)
+        self.listings_by_term: Counter = Counter()  # term id -> listings tagged with it
 
     def listing(self, sal_row: tuple,
                 listing_id: int) -> Optional[Tuple[ListingRow, List[str]]]:
@@ -193,7 +257,9 @@ class _ReadModelBuilder:
             return None
         keys = (("service_at_location", sal_id), ("service", service[0]),
                 ("location", location[0]), ("organization", org_id))
-        terms = sorted(set().union(*(self.linked.get(key, ()) for key in keys)))
+        term_ids = set().union(*(self.linked.get(key, ()) for key in keys))
+        self.listings_by_term.update(term_ids)
+        terms = sorted(set().union(*(self.keys_by_term.get(term_id, ()) for term_id in term_ids)))
         # The most specific phone and schedules HSDS gives, in the order of `keys`.
         phone = _first_nonempty(*(self.phone_index[f"{table}_id"].get(row_id)
                                   for table, row_id in keys))
@@ -221,7 +287,7 @@ class _ReadModelBuilder:
             time_zone=time_zone_for_zip(zip_code) if zip_code else None,
             schedules=json.dumps([_schedule_fields(self.schedules, r) for r in rules]),
             terms=json.dumps(terms),
-            is_sample=int(SAMPLE_LISTING_TERM in terms),
+            is_sample=int(SAMPLE_LISTING_KEY in terms),
         )
         return listing, terms
 

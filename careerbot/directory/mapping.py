@@ -1,39 +1,35 @@
 """The office-editable mapping from the assistant's categories to the directory's taxonomy terms.
 
-directory_mapping.yml (repository root) says, for every `resource_type` the NLU can recognise,
-which taxonomy terms of the HSDS directory answer it, and for every `barrier` which resource types
-help with it. Offices whose directory uses another taxonomy (211 LA/AIRS codes, their own) edit the
-terms there; nothing in code names a term.
+directory_mapping.yml (repository root) says, for every kind of help (`resource_type`) the NLU can
+recognise, which taxonomy terms of the HSDS directory answer it, and for every `barrier` which
+kinds of help help with it. The terms come from the presets the file selects (presets/*.yml beside
+this module, one per taxonomy: Open Eligibility, the sample directory's) and from the file's own
+`terms`, for an office whose directory uses a taxonomy of its own. Nothing in code names a term.
 """
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, Mapping, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 import yaml
 
-from careerbot.content import BARRIERS
+from careerbot.content import BARRIERS, RESOURCE_TYPES
 from careerbot.settings import PROJECT_ROOT
 
 MAPPING_FILE = PROJECT_ROOT / "directory_mapping.yml"
-
-# The NLU contract's values (../shared/nlu-contract.md); the barriers are careerbot.content's.
-RESOURCE_TYPES = ("workforce_center", "career_center", "community_college", "adult_education",
-                  "nonprofit", "childcare_assistance", "transportation_assistance",
-                  "financial_aid", "library")
-
+PRESETS_DIR = Path(__file__).with_name("presets")
 
 class MappingError(ValueError):
     """The mapping file is unreadable or does not cover the contract."""
 
 
 def normalise_term(term: str) -> str:
-    """How terms are compared: case and spacing do not matter ("Adult  Education" = "adult
-    education")."""
-    return re.sub(r"\s+", " ", term.strip().lower())
+    """How terms are compared: by their letters and digits alone, in any case. Exports spell one
+    term in many ways ("Child Care Assistance", "childcare-assistance", "CHILDCARE_ASSISTANCE"),
+    and a mapping that matched only one spelling left every search empty."""
+    return "".join(character for character in term.casefold() if character.isalnum())
 
 
 @dataclass(frozen=True)
@@ -78,24 +74,59 @@ class ResourceMapping:
                              f"{', '.join(RESOURCE_TYPES)}") from None
 
 
-def load_mapping(path: Optional[Path] = None) -> ResourceMapping:
-    path = Path(path or MAPPING_FILE)
+def preset_names() -> List[str]:
+    return sorted(path.stem for path in PRESETS_DIR.glob("*.yml"))
+
+
+def _read_yaml(path: Path) -> dict:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
         raise MappingError(f"Cannot read {path}: {error}") from error
+    if not isinstance(raw, dict):
+        raise MappingError(f"{path} must be a mapping of resource_types, barriers and presets")
+    return raw
+
+
+def _preset_terms(name: str, selected_in: Path) -> Mapping[str, List[str]]:
+    """Resource type -> the terms one preset lists for it."""
+    if name not in preset_names():  # also keeps a name like "../x" from naming another file
+        raise MappingError(f"{selected_in}: there is no preset {name!r}; the presets are "
+                           f"{', '.join(preset_names())}")
+    path = PRESETS_DIR / f"{name}.yml"
+    types = _read_yaml(path).get("resource_types") or {}
+    unknown = sorted(set(types) - set(RESOURCE_TYPES))
+    if unknown:
+        raise MappingError(f"{path} maps unknown resource types: {', '.join(unknown)}")
+    return {type_name: [str(term) for term in terms or ()] for type_name, terms in types.items()}
+
+
+def load_mapping(path: Optional[Path] = None) -> ResourceMapping:
+    path = Path(path or MAPPING_FILE)
+    raw = _read_yaml(path)
     types_raw = raw.get("resource_types") or {}
     barriers_raw = raw.get("barriers") or {}
     missing = [n for n in RESOURCE_TYPES if n not in types_raw] + \
               [n for n in BARRIERS if n not in barriers_raw]
     if missing:
         raise MappingError(f"{path} does not map: {', '.join(missing)}")
+    selected = raw.get("presets") or []
+    if not isinstance(selected, list):
+        raise MappingError(f"{path}: presets must be a list, e.g. [{', '.join(preset_names())}]")
+    presets = [_preset_terms(str(name), path) for name in selected]
     resource_types: Dict[str, ResourceType] = {}
     for name, entry in types_raw.items():
-        terms = frozenset(normalise_term(str(t)) for t in (entry or {}).get("terms") or [])
+        entry = entry or {}
+        named = [str(t) for t in entry.get("terms") or []] + \
+                [term for preset in presets for term in preset.get(name, ())]
+        terms = frozenset(normalise_term(t) for t in named)
+        if "" in terms:
+            raise MappingError(f"{path}: resource type {name} lists a term without letters or "
+                               "digits")
         if not terms:
-            raise MappingError(f"{path}: resource type {name} lists no terms")
-        label = str((entry or {}).get("label") or name.replace("_", " "))
+            raise MappingError(f"{path}: resource type {name} lists no terms, and no preset it "
+                               "selects does")
+        label = str(entry.get("label") or name.replace("_", " "))
         resource_types[name] = ResourceType(name, label, terms)
     barriers: Dict[str, Tuple[str, ...]] = {}
     for name, types in barriers_raw.items():

@@ -235,6 +235,21 @@ class DirectoryStore(ABC):
         selects = ", ".join(f"(SELECT COUNT(*) FROM {self._prefix}{_quote(n)})" for n in names)
         return dict(zip(names, self._query(f"SELECT {selects}", [])[0]))
 
+    def listing_count(self, terms: Optional[Collection[str]] = None) -> int:
+        """How many listings the directory holds; with `terms`, how many carry any of them."""
+        if terms is None:
+            return self._query(f"SELECT COUNT(*) FROM {self._prefix}listings", [])[0][0]
+        if not terms:
+            return 0
+        marks = ", ".join(self.placeholder for _ in terms)
+        return self._query(f"SELECT COUNT(DISTINCT listing_id) FROM {self._prefix}listing_terms "
+                           f"WHERE term IN ({marks})", list(terms))[0][0]
+
+    def terms(self) -> List[str]:
+        """Every category term some listing carries."""
+        return [row[0] for row in
+                self._query(f"SELECT DISTINCT term FROM {self._prefix}listing_terms", [])]
+
     def info(self) -> Dict[str, object]:
         """What the last import recorded (source, time, counts)."""
         rows = self._query(f"SELECT key, value FROM {self._prefix}import_info", [])

@@ -30,7 +30,7 @@ from careerbot.places import PlaceIndex, Place
 
 POSTGRES_SERVER_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/")
 
-# Category terms as the shipped directory_mapping.yml names them.
+# Category terms as the sample preset (careerbot/directory/presets/sample.yml) names them.
 WORKFORCE, CAREER, ADULT_ED, LIBRARY = ("workforce-development", "career-counseling",
                                          "adult-education", "library-career-services")
 GED = "ged-preparation"  # a child of adult-education
