@@ -80,11 +80,16 @@ import-directory: $(VENV)/.installed
 	$(PY) -m careerbot.directory import "$(DIR)"
 
 run: $(MODEL_STAMP) node_modules/.installed $(DIRECTORY_DB)
+	$(PY) -m careerbot.directory coverage --warnings-only
 	$(PY) -m careerbot.launcher
 
+# The action server runs actions only for callers with ACTION_SERVER_TOKEN (a new one when unset),
+# which the endpoints written to var/shell have Rasa send.
 shell: $(MODEL_STAMP)
-	@$(PY) -m actions --port 5055 >/dev/null 2>&1 & trap "kill $$!" EXIT; \
-	  $(RASA) shell --model models --endpoints endpoints.yml
+	@ACTION_SERVER_TOKEN="$$($(PY) -c 'from careerbot.settings import action_server_token as t; print(t(new_if_unset=True))')" \
+	  && export ACTION_SERVER_TOKEN && $(PY) -m careerbot.runtime var/shell \
+	  && { $(PY) -m actions --port 5055 >/dev/null 2>&1 & trap "kill $$!" EXIT; \
+	  $(RASA) shell --model models --endpoints var/shell/endpoints.yml; }
 
 staff-user: $(VENV)/.installed
 	@test -n "$(USERNAME)" -a -n "$(ROLE)" || { echo "Usage: make staff-user USERNAME=name ROLE=counselor|admin (password: STAFF_PASSWORD or asked)"; exit 2; }

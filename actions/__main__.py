@@ -19,6 +19,11 @@ action server's time per call (py-spy, a referral search called 1,267 times). A 
 wrong method or path gets its 405 or 404 with the reason, where rasa-sdk's catch-all handler
 answered 500 and logged a traceback.
 
+It runs actions only for the Rasa server: every request but /health must carry the shared
+token, ACTION_SERVER_TOKEN, as `Authorization: Bearer …` (careerbot/runtime.py has the Rasa server
+send it); any other gets 401, and nothing is run, whatever its method or path (Sanic runs request
+middleware for a 404 or 405 too). Without the variable the server does not start.
+
 The index of US places is built before the server answers /health, so that the first person who
 asks for local help after a start does not wait the three seconds it takes. It and the libraries
 (about 370,000 objects) are then frozen out of the garbage collector's passes: a full collection
@@ -26,9 +31,12 @@ walked them all, 246 ms during which no action call was answered (serving/garbag
 does the same for the Rasa server's model).
 """
 import argparse
+import functools
 import gc
+import hmac
 import os
 import sys
+from typing import Optional
 
 sys.modules["tensorflow"] = None  # type: ignore[assignment]
 
@@ -40,6 +48,7 @@ from sanic.exceptions import SanicException  # noqa: E402
 
 from careerbot.nlp import english_words  # noqa: E402
 from careerbot.places import PlaceIndex  # noqa: E402
+from careerbot.settings import SettingsError, action_server_token  # noqa: E402
 
 _create_rasa_sdk_app = rasa_sdk.endpoint.create_app
 
@@ -48,11 +57,31 @@ async def _refused(request, exception: SanicException) -> response.HTTPResponse:
     return response.json({"error": str(exception)}, status=exception.status_code)
 
 
-def create_app(*args, **kwargs) -> Sanic:
+# Health checks (make run's, nginx's, a container engine's) learn only that the server is up.
+OPEN_PATHS = frozenset({"/health"})
+
+
+def _caller_check(token: str):
+    expected = f"Bearer {token}".encode()
+
+    async def refuse_unknown_callers(request) -> Optional[response.HTTPResponse]:
+        if request.path in OPEN_PATHS:
+            return None
+        # Bytes: compare_digest refuses text that is not ASCII.
+        if hmac.compare_digest(request.headers.get("authorization", "").encode(), expected):
+            return None
+        return response.json({"error": "The action server runs actions only for the Rasa server, "
+                                       "which sends its token (ACTION_SERVER_TOKEN)."},
+                             status=401, headers={"WWW-Authenticate": "Bearer"})
+    return refuse_unknown_callers
+
+
+def create_app(*args, token: str, **kwargs) -> Sanic:
     """rasa-sdk's app (made without CORS: `configure_cors` is switched off below), answering
-    requests Sanic refuses with Sanic's own status."""
+    requests Sanic refuses with Sanic's own status, and only callers with `token`."""
     app = _create_rasa_sdk_app(*args, **kwargs)
     app.error_handler.add(SanicException, _refused)  # before rasa-sdk's handler of any Exception
+    app.register_middleware(_caller_check(token), "request")
     return app
 
 
@@ -64,11 +93,15 @@ def interface_and_rasa_sdk_arguments(arguments: list) -> tuple:
 
 
 if __name__ == "__main__":
+    try:
+        token = action_server_token()
+    except SettingsError as error:
+        sys.exit(f"error: {error}")
     interface, rasa_sdk_arguments = interface_and_rasa_sdk_arguments(sys.argv[1:])
     os.environ["SANIC_HOST"] = interface  # where rasa-sdk's `run` reads the address to listen on
     os.environ["SANIC_ACCESS_LOG"] = "false"  # Sanic reads its settings from SANIC_* variables
     rasa_sdk.endpoint.configure_cors = lambda app, cors_origins=None: None
-    rasa_sdk.endpoint.create_app = create_app
+    rasa_sdk.endpoint.create_app = functools.partial(create_app, token=token)
     PlaceIndex.default()
     english_words()  # places tell a town from an ordinary word ("cool") with it
     gc.freeze()

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Dict, Iterator, NamedTuple
 
 import aiohttp
 
@@ -44,6 +44,13 @@ from tests.support.production import start_production  # noqa: E402
 SCRIPT = [GREETING, CONTENT_QUESTION, "tell me more", REFERRAL_REQUEST, "thank you"]
 TARGET = {"conversations": 50, "messages_per_second": 100, "p95_ms": 500, "errors": 0}
 REQUEST_TIMEOUT_S = 30
+
+
+class Webhook(NamedTuple):
+    """Where the load is sent, and the headers the channel requires (the production profile's
+    REST channel takes only callers with its token)."""
+    url: str
+    headers: Dict[str, str]
 
 
 async def conversation(session, url, sender, messages, deadline, timings, errors,
@@ -71,7 +78,7 @@ async def conversation(session, url, sender, messages, deadline, timings, errors
         timings.append((time.perf_counter() - started) * 1000)
 
 
-async def run_level(url: str, conversations: int, messages: int, time_limit: float, senders,
+async def run_level(webhook: Webhook, conversations: int, messages: int, time_limit: float, senders,
                     offered_rate: float = 0.0) -> dict:
     """Without an offered rate, no think time; with one, the people's first messages are spread
     evenly over one interval, as their later ones are."""
@@ -79,10 +86,11 @@ async def run_level(url: str, conversations: int, messages: int, time_limit: flo
     interval = conversations / offered_rate if offered_rate else 0.0
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
     connector = aiohttp.TCPConnector(limit=conversations)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector,
+                                     headers=webhook.headers) as session:
         started = time.perf_counter()
         deadline = time.monotonic() + time_limit
-        await asyncio.gather(*(conversation(session, url, next(senders), messages, deadline, timings,
+        await asyncio.gather(*(conversation(session, webhook.url, next(senders), messages, deadline, timings,
                                             errors, interval, first_delay=interval * n / conversations)
                                for n in range(conversations)))
         elapsed = time.perf_counter() - started
@@ -99,12 +107,12 @@ async def run_level(url: str, conversations: int, messages: int, time_limit: flo
 def single_server(extra_env: dict, memory: dict) -> Iterator[tuple]:
     """The REST webhook's URL and the server processes, by kind, whose CPU time is measured."""
     with running_assistant(extra_env, memory=memory) as assistant:
-        yield (f"{assistant.url}/webhooks/rest/webhook",
+        yield (Webhook(f"{assistant.url}/webhooks/rest/webhook", {}),
                {"rasa": [assistant.rasa.process.pid], "actions": [assistant.actions.process.pid]})
 
 
 @contextlib.contextmanager
-def production_profile(memory: dict, workers: int) -> Iterator[str]:
+def production_profile(memory: dict, workers: int) -> Iterator[tuple]:
     with tempfile.TemporaryDirectory(prefix="careerbot-bench-") as work:
         running = start_production(Path(work), instances=DEFAULT_RASA_INSTANCES, workers=workers)
         postmaster = int((running.postgres.data / "postmaster.pid").read_text().split()[0])
@@ -112,7 +120,7 @@ def production_profile(memory: dict, workers: int) -> Iterator[str]:
         for name, server in running.servers.items():
             processes.setdefault(running.processes[name].kind, []).append(server.process.pid)
         try:
-            yield f"{running.public_url}/webhooks/rest/webhook", processes
+            yield Webhook(f"{running.public_url}/webhooks/rest/webhook", running.rest_headers), processes
         finally:
             memory.update({f"{name} peak_rss_mb": peak_rss_mb(server.process.pid)
                            for name, server in running.servers.items() if name != "nginx"})
@@ -123,10 +131,10 @@ def cpu_by_kind(processes: dict) -> dict:
     return {kind: sum(cpu_seconds(pid) for pid in pids) for kind, pids in processes.items()}
 
 
-def measured_level(name: str, url: str, processes: dict, conversations: int, messages: int,
+def measured_level(name: str, webhook: Webhook, processes: dict, conversations: int, messages: int,
                    time_limit: float, senders, offered_rate: float = 0.0) -> dict:
     before = cpu_by_kind(processes)
-    figures = asyncio.run(run_level(url, conversations, messages, time_limit, senders, offered_rate))
+    figures = asyncio.run(run_level(webhook, conversations, messages, time_limit, senders, offered_rate))
     after = cpu_by_kind(processes)
     answered = max(figures["messages_answered"], 1)
     figures["cpu_ms_per_message"] = {kind: round((after[kind] - before[kind]) * 1000 / answered, 2)
@@ -142,13 +150,13 @@ def measured_level(name: str, url: str, processes: dict, conversations: int, mes
 def bench_backend(name: str, server, levels, messages: int, time_limit: float,
                   paced_rates, paced_seconds: float) -> dict:
     memory: dict = {}
-    with server(memory) as (url, processes):
+    with server(memory) as (webhook, processes):
         senders = sender_ids(f"load-{name}")
-        asyncio.run(run_level(url, 5, len(SCRIPT), time_limit, senders))  # warm-up
-        saturation = [measured_level(name, url, processes, level, messages, time_limit, senders)
+        asyncio.run(run_level(webhook, 5, len(SCRIPT), time_limit, senders))  # warm-up
+        saturation = [measured_level(name, webhook, processes, level, messages, time_limit, senders)
                       for level in levels]
         people = TARGET["conversations"]
-        paced = [measured_level(name, url, processes, people, math.ceil(paced_seconds * rate / people),
+        paced = [measured_level(name, webhook, processes, people, math.ceil(paced_seconds * rate / people),
                                 paced_seconds + time_limit, senders, offered_rate=rate)
                  for rate in paced_rates]
     return {"levels": saturation, "paced": paced, "server_memory": memory}

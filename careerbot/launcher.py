@@ -13,7 +13,7 @@ import sys
 from careerbot.processes import start_all, stop_all, supervise, wait_until_up
 from careerbot.runtime import (action_server_command, build_credentials, enabled_channels,
                                rasa_server_command, server_env, write_runtime_config)
-from careerbot.settings import data_dir
+from careerbot.settings import SettingsError, data_dir
 
 
 def main() -> int:
@@ -23,9 +23,13 @@ def main() -> int:
     parser.add_argument("--web-port", type=int, default=8080)
     args = parser.parse_args()
 
-    env = server_env(dict(os.environ,
-                          ACTION_SERVER_URL=f"http://localhost:{args.actions_port}/webhook"))
-    endpoints, credentials = write_runtime_config(data_dir(env) / "run", env)
+    try:
+        env = server_env(dict(os.environ,
+                              ACTION_SERVER_URL=f"http://localhost:{args.actions_port}/webhook"))
+        endpoints, credentials = write_runtime_config(data_dir(env) / "run", env)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     commands = {
         "action server": action_server_command(sys.executable, args.actions_port),
         "Rasa server": rasa_server_command(sys.executable, args.rasa_port, endpoints, credentials,

@@ -7,6 +7,12 @@
                    ── Redis (REDIS_URL): one conversation lock store shared by all instances
                    ── nginx :ACTIONS_PORT → action servers (round robin)
 
+Every Rasa instance sends the action servers the same token, ACTION_SERVER_TOKEN (a new one for
+the run when it is unset: production_env), which nginx passes on and they check. They all sign
+and recognise the widget's session ids with the same WIDGET_SESSION_SECRET (likewise made for the
+run when unset; set it to keep visitors' conversations across a restart). The REST channel is on
+only with REST_CHANNEL_TOKEN, which its clients must send. nginx names each client in X-Real-IP,
+which the web app believes from it only (TRUSTED_PROXIES).
 Everything is chosen by environment variables (see README, "Going to production"). The tests
 start this same topology (tests/support/production.py) from `plan` and `commands`.
 """
@@ -24,7 +30,7 @@ from careerbot.processes import free_port, start_all, stop_all, supervise, wait_
 from careerbot.runtime import (MAX_REQUEST_BYTES, action_server_command, build_credentials,
                                enabled_channels, rasa_server_command, server_env,
                                write_runtime_config)
-from careerbot.settings import PROJECT_ROOT, data_dir
+from careerbot.settings import PROJECT_ROOT, SettingsError, data_dir
 
 NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
 NGINX_BINARY = "/usr/sbin/nginx"
@@ -80,13 +86,15 @@ def plan(env: Mapping[str, str], public_port: Optional[int] = None) -> Topology:
 
 
 def render_nginx(run_dir: str, public_listen: str, actions_listen: str, web_server: str,
-                 rasa_servers: List[str], action_servers: List[str]) -> str:
+                 rasa_servers: List[str], action_servers: List[str], front_proxies: List[str]) -> str:
     def servers(addresses: List[str], failure_rule: str) -> str:
         return "\n".join(f"        server {address} {failure_rule};" for address in addresses)
 
     return NGINX_TEMPLATE.read_text(encoding="utf-8").format(
         run_dir=run_dir, public_listen=public_listen, actions_listen=actions_listen,
         web_server=web_server,
+        front_proxies="\n".join(f"        set_real_ip_from {address};" for address in front_proxies)
+        or "        # none: each client's address is its connection's",
         # A stopped Rasa instance is skipped for a while rather than retried on every message.
         rasa_servers=servers(rasa_servers, "max_fails=1 fail_timeout=5s"),
         # Action servers are never marked down: once all of them had failed, nginx refused every
@@ -103,7 +111,9 @@ def nginx_config(topology: Topology) -> str:
         str(topology.run_dir), f"127.0.0.1:{topology.public_port}",
         f"127.0.0.1:{topology.actions_port}", f"127.0.0.1:{topology.web_port}",
         [f"127.0.0.1:{port}" for port in topology.rasa_ports],
-        [f"127.0.0.1:{port}" for port in topology.action_ports])
+        [f"127.0.0.1:{port}" for port in topology.action_ports],
+        # nginx listens on loopback only: the TLS proxy in front of it is on this machine.
+        front_proxies=["127.0.0.1"])
 
 
 # The same topology in docker-compose.yml: one service name stands for all of its replicas
@@ -112,15 +122,21 @@ COMPOSE_NGINX_FILE = PROJECT_ROOT / "deploy" / "nginx.compose.conf"
 
 
 def compose_nginx_config() -> str:
-    return render_nginx("/tmp", "80", "5055", "web:8080", ["rasa:5005"], ["actions:5055"])
+    return render_nginx("/tmp", "80", "5055", "web:8080", ["rasa:5005"], ["actions:5055"],
+                        front_proxies=[])
 
 
 def production_env(env: Mapping[str, str], topology: Topology) -> Dict[str, str]:
     public = topology.public_url
+    public_url = env.get("RASA_PUBLIC_URL") or public
     return server_env(dict(
         env,
         ACTION_SERVER_URL=f"http://127.0.0.1:{topology.actions_port}/webhook",
-        RASA_PUBLIC_URL=env.get("RASA_PUBLIC_URL") or public,
+        RASA_PUBLIC_URL=public_url,
+        # Staff reach the console at the same address; an https:// one makes it HTTPS-only.
+        STAFF_PUBLIC_URL=env.get("STAFF_PUBLIC_URL") or public_url,
+        # nginx, which names each client in X-Real-IP.
+        TRUSTED_PROXIES=env.get("TRUSTED_PROXIES") or "127.0.0.1",
         WIDGET_ALLOWED_ORIGINS=env.get("WIDGET_ALLOWED_ORIGINS") or
         f"{public},http://127.0.0.1:{topology.public_port}",
         SANIC_WORKERS=str(topology.workers_per_instance),
@@ -164,7 +180,7 @@ def processes(topology: Topology) -> Dict[str, Process]:
 
 def commands(env: Mapping[str, str], topology: Topology) -> Dict[str, List[str]]:
     """The command of each of `processes(topology)`; `env` is production_env's."""
-    config = write_runtime_config(topology.run_dir, env)  # one for all the instances
+    config = write_runtime_config(topology.run_dir, env, production=True)  # one for all the instances
     nginx_conf = topology.run_dir / "nginx.conf"
     nginx_conf.write_text(nginx_config(topology), encoding="utf-8")
     python = sys.executable
@@ -182,10 +198,10 @@ def commands(env: Mapping[str, str], topology: Topology) -> Dict[str, List[str]]
 def run_topology() -> int:
     try:
         topology = plan(os.environ)
-    except ProductionConfigError as error:
+        env = production_env(os.environ, topology)
+    except (ProductionConfigError, SettingsError) as error:
         print(error, file=sys.stderr)
         return 2
-    env = production_env(os.environ, topology)
     running = start_all(commands(env, topology), env)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -194,7 +210,7 @@ def run_topology() -> int:
                                                              running[name], 300):
                 print(f"{name} did not start; see the messages above.", file=sys.stderr)
                 return 1
-        channels = ", ".join(enabled_channels(build_credentials(env)))
+        channels = ", ".join(enabled_channels(build_credentials(env, production=True)))
         print(f"\n  Career assistant (production profile) is running.\n"
               f"  Public address:  {topology.public_url}/  (staff console: /staff)\n"
               f"  Rasa instances:  {len(topology.rasa_ports)} x {topology.workers_per_instance} "
@@ -223,7 +239,11 @@ def main() -> int:
         return 0
     if args.command == "rasa-instance":
         # The container's environment is already production_env's (docker-compose.yml).
-        config = write_runtime_config(data_dir() / "production", os.environ)
+        try:
+            config = write_runtime_config(data_dir() / "production", os.environ, production=True)
+        except SettingsError as error:
+            print(error, file=sys.stderr)
+            return 2
         command = rasa_instance_command(os.environ, config, args.port, args.interface)
         os.execv(command[0], command)
     return run_topology()

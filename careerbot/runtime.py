@@ -15,7 +15,8 @@ from urllib.parse import urlparse
 
 import yaml
 
-from careerbot.settings import PROJECT_ROOT, data_dir
+from careerbot.settings import (PROJECT_ROOT, action_server_token, data_dir, rest_channel_token,
+                                widget_session_secret)
 
 
 def _load(name: str) -> dict:
@@ -44,9 +45,16 @@ def tracker_store_config(env: Mapping[str, str]) -> dict:
     return {"type": TRACKER_STORE_TYPE, "dialect": "postgresql", "url": "${DATABASE_URL}"}
 
 
+# How the Rasa server sends the action server its token (ACTION_SERVER_TOKEN): named, for Rasa to
+# fill in from the environment, so that no file holds it. A header, not Rasa's `token` setting,
+# which puts it in the URL's query string, where access logs and proxies write it down.
+ACTION_SERVER_AUTHORIZATION = {"Authorization": "Bearer ${ACTION_SERVER_TOKEN}"}
+
+
 def build_endpoints(env: Mapping[str, str]) -> dict:
     endpoints = _load("endpoints.yml")
     endpoints["tracker_store"] = tracker_store_config(env)
+    endpoints["action_endpoint"]["headers"] = dict(ACTION_SERVER_AUTHORIZATION)
     if env.get("ACTION_SERVER_URL"):
         endpoints["action_endpoint"]["url"] = env["ACTION_SERVER_URL"]
     if env.get("REDIS_URL"):
@@ -64,8 +72,15 @@ OPTIONAL_CHANNELS = {
 }
 
 
-def build_credentials(env: Mapping[str, str]) -> dict:
+REST_CHANNEL = "connectors.rest.RestInput"
+
+
+def build_credentials(env: Mapping[str, str], production: bool = False) -> dict:
+    """The channels to run. In `production` the REST channel is on only with REST_CHANNEL_TOKEN:
+    without it, anyone who found its address could talk to the bot through it, in any name."""
     credentials = _load("credentials.yml")
+    if production and not rest_channel_token(env):
+        del credentials[REST_CHANNEL]
     for connector, required_variable in OPTIONAL_CHANNELS.items():
         if env.get(required_variable):
             credentials[connector] = None
@@ -73,7 +88,7 @@ def build_credentials(env: Mapping[str, str]) -> dict:
 
 
 CHANNEL_NAMES = {
-    "connectors.rest.RestInput": "REST API",
+    REST_CHANNEL: "REST API",
     "connectors.socketio.WidgetSocketIOInput": "website widget",
     "connectors.telegram.TelegramInput": "Telegram",
     "connectors.slack.SlackInput": "Slack",
@@ -91,9 +106,13 @@ MAX_REQUEST_BYTES = 1024 * 1024
 
 
 def server_env(env: Mapping[str, str]) -> Dict[str, str]:
-    """The environment every server process runs with: telemetry off, request size limited."""
+    """The environment every server process runs with: telemetry off, request size limited, and
+    the secrets they all share: the action server token and the widget's session secret (new
+    ones when ACTION_SERVER_TOKEN or WIDGET_SESSION_SECRET is unset)."""
+    rest_channel_token(env)  # a bad one is reported now, not by Rasa
     return dict(env, RASA_TELEMETRY_ENABLED="false", SANIC_REQUEST_MAX_SIZE=str(MAX_REQUEST_BYTES),
-                PYTHONUNBUFFERED="1")
+                PYTHONUNBUFFERED="1", ACTION_SERVER_TOKEN=action_server_token(env, new_if_unset=True),
+                WIDGET_SESSION_SECRET=widget_session_secret(env, new_if_unset=True))
 
 
 def rasa_server_command(python: str, port: int, endpoints: Path, credentials: Path,
@@ -126,13 +145,16 @@ def action_server_command(python: str, port: int, interface: str = "127.0.0.1") 
     return [python, "-m", "actions", "--port", str(port), "--interface", interface]
 
 
-def write_runtime_config(out_dir: Path, env: Optional[Mapping[str, str]] = None) -> tuple:
-    """Write endpoints.yml and credentials.yml for `env` into out_dir; return their paths."""
+def write_runtime_config(out_dir: Path, env: Optional[Mapping[str, str]] = None,
+                         production: bool = False) -> tuple:
+    """Write endpoints.yml and credentials.yml for `env` (of the production profile if
+    `production`) into out_dir; return their paths."""
     env = os.environ if env is None else env
+    action_server_token(env)  # the endpoints name it: a missing or bad one is reported now, not by Rasa
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, content in (("endpoints.yml", build_endpoints(env)),
-                          ("credentials.yml", build_credentials(env))):
+                          ("credentials.yml", build_credentials(env, production))):
         path = out_dir / name
         path.write_text(yaml.safe_dump(content, sort_keys=False), encoding="utf-8")
         paths.append(path)

@@ -5,12 +5,14 @@ repository, and never logged.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+import secrets
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Mapping, Optional, Tuple
+from typing import Mapping, Optional, Tuple, Union
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,11 +24,26 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TRAINING_ENV = {"TF_DETERMINISTIC_OPS": "1", "PYTHONHASHSEED": "0"}
 
 
+def keep_new_files_private() -> None:
+    """Every file and folder this process creates from now on is its user's alone (umask 077).
+
+    The data folder holds conversations and staff password hashes. The umask, and not a mode
+    given to each file, because SQLite, Rasa and nginx create files there of their own accord
+    (journals, write-ahead logs, temporary files)."""
+    os.umask(0o077)
+
+
 def data_dir(env: Optional[Mapping[str, str]] = None) -> Path:
-    """Where runtime data lives (SQLite files); created on first use."""
+    """Where runtime data lives (SQLite files); created on first use. It is open to this user
+    only, as is every file this process creates from then on (keep_new_files_private)."""
     env = os.environ if env is None else env
+    keep_new_files_private()
     path = Path(env.get("CAREERBOT_DATA_DIR") or PROJECT_ROOT / "var")
     path.mkdir(parents=True, exist_ok=True)
+    # A folder made before, by an older version or by hand; one another user owns (a mounted
+    # volume) is theirs to set.
+    if path.stat().st_uid == os.geteuid():
+        path.chmod(0o700)
     return path
 
 
@@ -47,6 +64,57 @@ def allowed_origins() -> list:
 
 class SettingsError(ValueError):
     """An environment variable whose value cannot be used; the message names it and says why."""
+
+
+SECRET_MIN_LENGTH = 32
+# RFC 6750's token68: what an Authorization header can carry as it is.
+_BEARER_TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+
+
+def _checked_secret(name: str, value: str) -> str:
+    if len(value) < SECRET_MIN_LENGTH or not _BEARER_TOKEN.fullmatch(value):
+        # A secret: the message names the variable, not its value.
+        raise SettingsError(f"{name} must be at least {SECRET_MIN_LENGTH} letters, digits or "
+                            "- . _ ~ + / characters (e.g. `openssl rand -hex 32`)")
+    return value
+
+
+def _shared_secret(env: Optional[Mapping[str, str]], name: str, new_if_unset: bool,
+                   needed_because: str) -> str:
+    """A secret that all the server processes of a deployment share. `new_if_unset`: a fresh one
+    when the variable is unset, for a launcher that gives it to all of them."""
+    env = os.environ if env is None else env
+    value = env.get(name) or ""
+    if not value and new_if_unset:
+        return secrets.token_urlsafe(SECRET_MIN_LENGTH)
+    if not value:
+        raise SettingsError(f"{name} is not set: {needed_because} (`make run` and "
+                            "`make run-production` make one when it is unset)")
+    return _checked_secret(name, value)
+
+
+def action_server_token(env: Optional[Mapping[str, str]] = None, new_if_unset: bool = False) -> str:
+    """The secret the Rasa server sends the action server with every call (ACTION_SERVER_TOKEN):
+    the action server runs nothing for a caller without it."""
+    return _shared_secret(env, "ACTION_SERVER_TOKEN", new_if_unset,
+                          "the action server runs actions only for callers that send it, and the "
+                          "Rasa server must send the same one")
+
+
+def widget_session_secret(env: Optional[Mapping[str, str]] = None, new_if_unset: bool = False) -> str:
+    """The key the Rasa server signs the chat widget's session ids with (WIDGET_SESSION_SECRET):
+    a visitor keeps their conversation across reloads and instances only while it stays the same."""
+    return _shared_secret(env, "WIDGET_SESSION_SECRET", new_if_unset,
+                          "the chat widget's session ids are signed with it, and every Rasa "
+                          "instance must have the same one")
+
+
+def rest_channel_token(env: Optional[Mapping[str, str]] = None) -> str:
+    """The secret REST clients must send (`Authorization: Bearer`) when REST_CHANNEL_TOKEN is set;
+    "" when it is not."""
+    env = os.environ if env is None else env
+    token = env.get("REST_CHANNEL_TOKEN") or ""
+    return _checked_secret("REST_CHANNEL_TOKEN", token) if token else ""
 
 
 def staff_time_zone(env: Optional[Mapping[str, str]] = None) -> ZoneInfo:
@@ -146,6 +214,16 @@ def _positive_number(env: Mapping[str, str], name: str, default: float) -> float
     return value
 
 
+def staff_public_url(env: Optional[Mapping[str, str]] = None) -> str:
+    """The staff console's address as staff reach it (STAFF_PUBLIC_URL, default
+    http://localhost:8080), without a trailing slash."""
+    env = os.environ if env is None else env
+    public_url = _web_url("STAFF_PUBLIC_URL", env.get("STAFF_PUBLIC_URL", "").strip() or "http://localhost:8080")
+    if urlsplit(public_url).query or urlsplit(public_url).fragment:
+        raise SettingsError(f"STAFF_PUBLIC_URL {public_url!r} must not have a query or fragment")
+    return public_url.rstrip("/")
+
+
 def alert_settings(env: Optional[Mapping[str, str]] = None) -> AlertSettings:
     """Crisis alert settings from the environment, validated (SettingsError says what is wrong)."""
     env = os.environ if env is None else env
@@ -156,18 +234,54 @@ def alert_settings(env: Optional[Mapping[str, str]] = None) -> AlertSettings:
         raise SettingsError("ALERT_SMTP_URL is set but ALERT_EMAIL_TO is not: say who gets the alert e-mails")
     if email_to and not smtp:
         raise SettingsError("ALERT_EMAIL_TO is set but ALERT_SMTP_URL is not: say which server sends them")
-    public_url = _web_url("STAFF_PUBLIC_URL", env.get("STAFF_PUBLIC_URL", "").strip() or "http://localhost:8080")
-    if urlsplit(public_url).query or urlsplit(public_url).fragment:
-        raise SettingsError(f"STAFF_PUBLIC_URL {public_url!r} must not have a query or fragment")
+    public_url = staff_public_url(env)
     webhook_url = env.get("ALERT_WEBHOOK_URL", "").strip()
     default_from = f"Career assistant <noreply@{urlsplit(public_url).hostname}>"
     return AlertSettings(
         smtp=smtp, email_to=email_to,
         email_from=_email_address("ALERT_EMAIL_FROM", env.get("ALERT_EMAIL_FROM", "").strip() or default_from),
         webhook_url=_web_url("ALERT_WEBHOOK_URL", webhook_url, secret=True) if webhook_url else "",
-        staff_public_url=public_url.rstrip("/"),
+        staff_public_url=public_url,
         time_zone=staff_time_zone(env),
         timeout_seconds=_positive_number(env, "ALERT_TIMEOUT_SECONDS", 5.0),
         retry_seconds=_positive_number(env, "ALERT_RETRY_SECONDS", 30.0),
         retry_hours=_positive_number(env, "ALERT_RETRY_HOURS", 6.0),
     )
+
+
+IpNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """How browsers reach the web app; read once when it starts (web_settings())."""
+
+    # STAFF_PUBLIC_URL is https://: the session cookie is always Secure and every response asks
+    # for HTTPS (HSTS), whether or not the proxies in between say the request came over TLS.
+    https_only: bool
+    # TRUSTED_PROXIES: the reverse proxies whose X-Real-IP names the client. Believed from them
+    # only: anyone else could send one, and a new address each time escapes the sign-in throttle.
+    trusted_proxies: Tuple[IpNetwork, ...]
+
+    def is_trusted_proxy(self, address: str) -> bool:
+        try:
+            peer = ipaddress.ip_address(address)
+        except ValueError:  # a UNIX socket's peer, which has no address
+            return False
+        return any(peer in network for network in self.trusted_proxies)
+
+
+def _trusted_proxy(value: str) -> IpNetwork:
+    try:
+        return ipaddress.ip_network(value, strict=False)
+    except ValueError as error:
+        raise SettingsError(f"TRUSTED_PROXIES: {value!r} is not an IP address or network "
+                            "(e.g. 127.0.0.1 or 10.0.0.0/8)") from error
+
+
+def web_settings(env: Optional[Mapping[str, str]] = None) -> WebSettings:
+    """The web app's settings from the environment, validated (SettingsError says what is wrong)."""
+    env = os.environ if env is None else env
+    proxies = tuple(_trusted_proxy(item.strip())
+                    for item in env.get("TRUSTED_PROXIES", "").split(",") if item.strip())
+    return WebSettings(https_only=staff_public_url(env).startswith("https://"), trusted_proxies=proxies)

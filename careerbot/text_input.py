@@ -9,14 +9,9 @@ MAX_MESSAGE_CHARS = 5000
 MAX_SENDER_ID_CHARS = 255
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def clean_message_text(text: str) -> str:
     """The text without control characters (line breaks and tabs stay)."""
     return _CONTROL_CHARACTERS.sub("", text).strip()
 
-
-def is_valid_session_id(value: object) -> bool:
-    """A widget session id as the widget makes them (a uuid): anything else gets a new one."""
-    return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None

@@ -7,26 +7,55 @@ replies, so the client cannot tell that its message was lost. Here a malformed r
 that says what is wrong, and a turn that could not be handled (and so was not saved) gets a 503
 asking the client to send it again.
 
+Rasa's channel also lets a client write into any conversation, whatever channel it is on, by
+naming its sender id, and takes a body of any Content-Type. A form or text/plain POST is a CORS
+"simple request": a browser sends it from any web page without asking the server first, so any
+site could make its visitors' browsers talk to the bot. Here a sender's conversation is the REST
+channel's own (`rest:<sender>`, careerbot/conversation_ids.py), and only `application/json` is
+taken (415 otherwise), which a page on another origin can send only after a CORS preflight that
+only the configured origins pass (`rasa run --cors`). With REST_CHANNEL_TOKEN set, every request
+must carry it (`Authorization: Bearer <token>`, 401 otherwise); the production profile runs the
+channel only then.
+
 Same name and route as Rasa's (`rest`, /webhooks/rest/webhook). Streaming replies (`?stream=true`)
 are not offered.
 """
 from __future__ import annotations
 
+import hmac
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.turn_failure import NOT_SAVED_NOTE, handle_turn
+from careerbot.conversation_ids import conversation_id
+from careerbot.settings import SettingsError, rest_channel_token
 from careerbot.text_input import MAX_MESSAGE_CHARS, MAX_SENDER_ID_CHARS, clean_message_text
+from connectors.turn_failure import NOT_SAVED_NOTE, handle_turn
+
+CHANNEL = "rest"
+# The conversation id, channel prefix and all, must fit the database's column.
+MAX_SENDER_CHARS = MAX_SENDER_ID_CHARS - len(conversation_id(CHANNEL, ""))
 
 
 class RestInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
-        return "rest"
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "RestInput":
+        # The token is a secret: it comes from the environment, never from credentials.yml.
+        try:
+            return cls(rest_channel_token())
+        except SettingsError as error:
+            raise InvalidConfigException(f"REST channel: {error}.") from None
+
+    def __init__(self, token: Text = "") -> None:
+        self.token = token
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         rest_webhook = Blueprint("rest_webhook", __name__)
@@ -37,18 +66,37 @@ class RestInput(InputChannel):
 
         @rest_webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if self.token and not _has_token(request, self.token):
+                return response.json({"error": "This REST channel needs its token: "
+                                               "Authorization: Bearer <REST_CHANNEL_TOKEN>."},
+                                     status=401, headers={"WWW-Authenticate": "Bearer"})
+            if _media_type(request) != "application/json":
+                return response.json({"error": "The body must be JSON, sent with "
+                                               "Content-Type: application/json."}, status=415)
             body, problem = _parse(request)
             if problem:
                 return response.json({"error": problem}, status=400)
             collector = CollectingOutputChannel()
-            message = UserMessage(clean_message_text(body["message"]), collector, body["sender"],
+            message = UserMessage(clean_message_text(body["message"]), collector,
+                                  conversation_id(self.name(), body["sender"]),
                                   input_channel=self.name(), metadata=body.get("metadata"))
             if not await handle_turn(on_new_message, message):
                 return response.json({"error": NOT_SAVED_NOTE}, status=503,
                                      headers={"Retry-After": "30"})
-            return response.json(collector.messages)
+            # Addressed to the sender the client named, as by Rasa's channel.
+            return response.json([dict(reply, recipient_id=body["sender"])
+                                  for reply in collector.messages])
 
         return rest_webhook
+
+
+def _has_token(request: Request, token: Text) -> bool:
+    sent = request.headers.get("Authorization", "")
+    return hmac.compare_digest(sent.encode(errors="replace"), f"Bearer {token}".encode())
+
+
+def _media_type(request: Request) -> Text:
+    return (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
 
 def _parse(request: Request) -> tuple:
@@ -60,8 +108,8 @@ def _parse(request: Request) -> tuple:
     if not isinstance(body, dict):
         return None, 'The body must be a JSON object with "sender" and "message".'
     sender = body.get("sender")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_ID_CHARS:
-        return None, f'"sender" must be a non-empty string of at most {MAX_SENDER_ID_CHARS} characters.'
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        return None, f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARS} characters.'
     if not sender.isprintable():
         return None, '"sender" must not contain control characters.'
     message = body.get("message")

@@ -18,7 +18,9 @@ On top of Rasa's connector (whose text clean-up and interactive-payload parsing 
 - buttons are Block Kit: a section with the text and an actions block of buttons whose value is
   the Rasa payload. Clicks come back as form-encoded `payload=` block_actions to the same path;
 - replies go to the channel of the message. With SLACK_REPLY_IN_THREAD=true they start a thread
-  under the person's message; a message written in a thread is always answered in that thread.
+  under the person's message; a message written in a thread is always answered in that thread;
+- each Slack user has a conversation of their own, `slack:<user id>`
+  (careerbot/conversation_ids.py), which no other channel can write into.
 
 The reply is sent in the background: Slack wants the HTTP answer within 3 seconds.
 Nothing here logs message text or user ids.
@@ -51,6 +53,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from careerbot.conversation_ids import conversation_id, id_in_channel
 from connectors.turn_failure import reporting_failures
 
 logger = logging.getLogger(__name__)
@@ -177,9 +180,9 @@ class SlackOutput(OutputChannel):
 
     async def _post(self, recipient_id: Text, **message: Any) -> None:
         # Without a channel (a message Rasa starts itself), a user id as channel means the DM.
+        channel = self.channel or id_in_channel(self.name(), recipient_id)
         try:
-            await self.client.chat_postMessage(channel=self.channel or recipient_id,
-                                               thread_ts=self.thread_ts, **message)
+            await self.client.chat_postMessage(channel=channel, thread_ts=self.thread_ts, **message)
         except SlackApiError as error:
             logger.warning("Slack chat.postMessage failed: %s", error.response.get("error"))
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
@@ -312,7 +315,8 @@ class SlackInput(RasaSlackInput):
             event["text"], [bot_user_id] if bot_user_id else []))
         thread_ts = event.get("thread_ts") or (event.get("ts") if self.use_threads else None)
         message = UserMessage(text, self.get_output_channel(event["channel"], thread_ts),
-                              event["user"], input_channel=self.name(), message_id=event_id)
+                              conversation_id(self.name(), event["user"]),
+                              input_channel=self.name(), message_id=event_id)
         is_retry = "X-Slack-Retry-Num" in request.headers
         self._in_background(self._handle(message, on_new_message,
                                          request.app.ctx.agent if is_retry else None))
@@ -339,8 +343,8 @@ class SlackInput(RasaSlackInput):
         clicked = payload.get("message") or {}
         thread_ts = clicked.get("thread_ts") or (
             container.get("message_ts") if self.use_threads else None)
-        message = UserMessage(text, self.get_output_channel(channel, thread_ts), user_id,
-                              input_channel=self.name())
+        message = UserMessage(text, self.get_output_channel(channel, thread_ts),
+                              conversation_id(self.name(), user_id), input_channel=self.name())
         self._in_background(self._handle(message, on_new_message, None))
         return response.text("")
 

@@ -1,6 +1,6 @@
 """Rasa's socket.io channel for the website chat widget, made safe and working.
 
-Three things are wrong with `rasa.core.channels.socketio.SocketIOInput` as Rasa 3.6 ships it:
+Four things are wrong with `rasa.core.channels.socketio.SocketIOInput` as Rasa 3.6 ships it:
 
 1. It accepts a connection from any origin (it turns engine.io's origin check off), so any web
    page could open a chat in a visitor's name. Here only the office's configured origins
@@ -8,11 +8,17 @@ Three things are wrong with `rasa.core.channels.socketio.SocketIOInput` as Rasa 
 2. With session persistence on, its `session_request` handler calls `AsyncServer.enter_room`
    without awaiting it. Since python-socketio 5.10 that method is a coroutine, so the client never
    joins the room its session id names, and the bot's replies (sent to that room) reach nobody.
-
-3. Its message handler takes the conversation id from the message itself, unchecked: a client
+3. It confirms any session id a client names, so a second client that sends another visitor's id
+   gets that visitor's replies from then on and can write into their conversation. Here the server
+   issues the ids and confirms only those it issued (careerbot/conversation_ids.py: signed with
+   WIDGET_SESSION_SECRET, so every instance knows the others'); any other id gets a new one, and a
+   new conversation. A returning visitor (a page reload) sends the id they were given and carries
+   on. Sessions always persist: the widget needs them, and `session_persistence` is not read.
+4. Its message handler takes the conversation id from the message itself, unchecked: a client
    could write into any conversation whose id it knew, and a malformed message (not an object,
-   a sender id PostgreSQL cannot store) fails inside the server. Here a message is handled only
-   for the session its socket joined, with a text no longer than any channel accepts.
+   a sender id PostgreSQL cannot store) fails inside the server. Here a message goes to the
+   conversation its socket's `session_request` was confirmed for, whatever the message says, with
+   a text no longer than any channel accepts.
 
 It also keeps `rasa run --cors …` (which `make run` passes, and which Rasa's docs suggest for web
 chats) from breaking the widget: Sanic-CORS would add a second Access-Control-Allow-Origin header
@@ -23,16 +29,17 @@ Everything else (events, payloads, the /socket.io path, the channel name) is Ras
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint, Request
 from sanic_cors.core import SANIC_CORS_EVALUATED
 
-from careerbot.settings import allowed_origins
-from careerbot.text_input import MAX_MESSAGE_CHARS, clean_message_text, is_valid_session_id
+from careerbot.conversation_ids import WidgetSessions, conversation_id, session_conversation
+from careerbot.settings import SettingsError, allowed_origins, widget_session_secret
+from careerbot.text_input import MAX_MESSAGE_CHARS, clean_message_text
 from connectors.turn_failure import reporting_failures
 
 logger = logging.getLogger(__name__)
@@ -42,12 +49,16 @@ class WidgetSocketIOInput(SocketIOInput):
     """The socket.io channel the chat widget talks to (keeps the name `socketio`)."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # Settings are read at blueprint time, so the server's environment decides.
+        try:
+            self.sessions = WidgetSessions(widget_session_secret())
+        except SettingsError as error:
+            raise InvalidConfigException(f"Website widget channel: {error}.") from None
         socketio_webhook = super().blueprint(on_new_message)
         # Rasa creates the server with cors_allowed_origins=[], which disables engine.io's origin
         # check. A test of the origin switches it back on: the handshake of a page from any other
         # origin is refused. (Not a list: an empty one, from an empty WIDGET_ALLOWED_ORIGINS,
-        # would turn the check off again.) Read at blueprint time, so the server's environment
-        # decides.
+        # would turn the check off again.)
         origins = frozenset(allowed_origins())
         self.sio.eio.cors_allowed_origins = lambda origin: origin in origins
         self._leave_cors_to_engineio()
@@ -76,15 +87,23 @@ class WidgetSocketIOInput(SocketIOInput):
         eio.handle_request = handle_request_with_its_own_cors
 
     async def handle_session_request(self, sid: Text, data: Optional[Dict]) -> None:
-        """Confirm the client's session id (a new one if it has none) and join its room."""
-        session_id = data.get("session_id") if isinstance(data, dict) else None
-        if not is_valid_session_id(session_id):
-            # The session id becomes the conversation's id: nothing a page could abuse.
-            session_id = uuid.uuid4().hex
-        if self.session_persistence:
-            await self.sio.enter_room(sid, session_id, namespace=self.namespace)
+        """Confirm the client's session id if it is one the server issued, else issue a new one,
+        and move the socket into that session's conversation (the room its replies go to)."""
+        offered = data.get("session_id") if isinstance(data, dict) else None
+        session_id = offered if self.sessions.issued(offered) else self.sessions.issue()
+        previous = self._conversation_of(sid)
+        if previous is not None:
+            await self.sio.leave_room(sid, previous, namespace=self.namespace)
+        await self.sio.enter_room(sid, conversation_id(self.name(), session_conversation(session_id)),
+                                  namespace=self.namespace)
         await self.sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
         logger.debug("Socket.IO client joined its session.")
+
+    def _conversation_of(self, sid: Text) -> Optional[Text]:
+        """The conversation the socket's session_request was confirmed for, if any: the one room
+        it is in besides its own."""
+        joined = [room for room in self.sio.rooms(sid, namespace=self.namespace) if room != sid]
+        return joined[0] if joined else None
 
     def _user_message(self, sid: Text, data: Any) -> Optional[UserMessage]:
         """The message a client sent, or None (logged) when it is not one to handle."""
@@ -92,17 +111,12 @@ class WidgetSocketIOInput(SocketIOInput):
                 or len(data["message"]) > MAX_MESSAGE_CHARS:
             logger.info("Ignored a malformed socket.io message.")
             return None
-        if self.session_persistence:
-            session_id = data.get("session_id")
-            if not is_valid_session_id(session_id) or \
-                    session_id not in self.sio.rooms(sid, namespace=self.namespace):
-                logger.info("Ignored a socket.io message for a session its client did not join.")
-                return None
-            sender_id = session_id
-        else:
-            sender_id = sid
+        conversation = self._conversation_of(sid)
+        if conversation is None:
+            logger.info("Ignored a socket.io message sent before its session was confirmed.")
+            return None
         metadata = data.get(self.metadata_key)
         output = SocketIOOutput(self.sio, self.bot_message_evt)
-        return UserMessage(clean_message_text(data["message"]), output, sender_id,
+        return UserMessage(clean_message_text(data["message"]), output, conversation,
                            input_channel=self.name(),
                            metadata=metadata if isinstance(metadata, dict) else None)

@@ -22,6 +22,9 @@ A tap on a button of an inline-mode message (callback_query without `message`) h
 answer in: the reply goes to the person's private chat with the bot (their user id, `from.id`),
 which works once they have started the bot.
 
+Each chat is a conversation of its own, `telegram:<chat id>` (careerbot/conversation_ids.py), which
+no other channel can write into.
+
 Settings, all from the environment (secrets are never in credentials.yml):
 TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN (both required), TELEGRAM_BOT_NAME (the bot's
 username, to tell commands addressed to it in groups, like /start@CareerBot, from other bots'),
@@ -45,6 +48,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from careerbot.conversation_ids import conversation_id, id_in_channel
 from careerbot.telegram_webhook import api_base_url, secret_token_problem
 from careerbot.text_input import clean_message_text
 from connectors.turn_failure import reporting_failures
@@ -151,7 +155,8 @@ def _inline_keyboard(buttons: List[Dict[Text, Any]]) -> Dict[Text, Any]:
 
 
 class TelegramOutput(OutputChannel):
-    """Sends Rasa's responses to a Telegram chat (the recipient id is the chat id)."""
+    """Sends Rasa's responses to a Telegram chat; the recipient id is the chat's conversation id
+    (or the chat id itself)."""
 
     @classmethod
     def name(cls) -> Text:
@@ -160,20 +165,23 @@ class TelegramOutput(OutputChannel):
     def __init__(self, api: TelegramBotApi) -> None:
         self.api = api
 
+    def _chat_id(self, recipient_id: Text) -> Text:
+        return id_in_channel(self.name(), recipient_id)
+
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         for part in _text_parts(text):
-            await self.api.call("sendMessage", chat_id=recipient_id, text=part)
+            await self.api.call("sendMessage", chat_id=self._chat_id(recipient_id), text=part)
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
         parts = _text_parts(text) or ["Please choose:"]
         for part in parts[:-1]:
-            await self.api.call("sendMessage", chat_id=recipient_id, text=part)
-        await self.api.call("sendMessage", chat_id=recipient_id, text=parts[-1],
+            await self.api.call("sendMessage", chat_id=self._chat_id(recipient_id), text=part)
+        await self.api.call("sendMessage", chat_id=self._chat_id(recipient_id), text=parts[-1],
                             reply_markup=_inline_keyboard(buttons))
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
-        await self.api.call("sendPhoto", chat_id=recipient_id, photo=image)
+        await self.api.call("sendPhoto", chat_id=self._chat_id(recipient_id), photo=image)
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
                                **kwargs: Any) -> None:
@@ -181,7 +189,7 @@ class TelegramOutput(OutputChannel):
         # for other channels (the web widget) would only show a person raw JSON, so they are not.
         if isinstance(json_message.get("text"), str):
             fields = {k: v for k, v in json_message.items() if k != "chat_id"}
-            await self.api.call("sendMessage", chat_id=recipient_id, **fields)
+            await self.api.call("sendMessage", chat_id=self._chat_id(recipient_id), **fields)
         else:
             logger.debug("Custom payload without text not sent to Telegram.")
 
@@ -311,5 +319,6 @@ class TelegramInput(RasaTelegramInput):
 
     async def _to_rasa(self, text: Text, chat_id: Any,
                        on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        await on_new_message(UserMessage(clean_message_text(text), self.output, str(chat_id),
+        await on_new_message(UserMessage(clean_message_text(text), self.output,
+                                         conversation_id(self.name(), str(chat_id)),
                                          input_channel=self.name()))

@@ -7,7 +7,7 @@ import sys
 
 from connectors.turn_queue import concurrent_turns
 from serving import (action_connections, action_failure, diet_inference, garbage_collection,
-                     graceful_shutdown, model_loading, tracker_store, turn_cost)
+                     graceful_shutdown, model_loading, root_route, tracker_store, turn_cost)
 
 
 def main() -> None:
@@ -17,6 +17,7 @@ def main() -> None:
     garbage_collection.install()
     graceful_shutdown.install()
     model_loading.install()
+    root_route.install()
     tracker_store.install()
     turn_cost.install()
     diet_inference.install()  # wraps turn_cost's DIET prediction, so after it

@@ -46,6 +46,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from careerbot.console.db import SQLITE_WRITE_AHEAD_LOG
+from careerbot.settings import keep_new_files_private
 from serving.conversation_window import RecentlyUsed, summarise, summary_length, window_turns
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,10 @@ class EventRow(NamedTuple):
 
 class DurableSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args, **kwargs) -> None:
+        if kwargs.get("dialect", "sqlite") == "sqlite":
+            # The conversations file (and its write-ahead log, which SQLite creates with the
+            # file's mode) is this user's alone, whatever umask the server was started with.
+            keep_new_files_private()
         super().__init__(*args, **kwargs)
         # Connections a database restart broke fail their next query: `_with_retries` then
         # replaces the whole pool and asks again (cheaper than pinging before every query).

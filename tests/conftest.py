@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from tests.support.production import Production, start_production
-from tests.support.servers import Assistant, start_assistant
+from tests.support.servers import Assistant, rest_conversation, start_assistant
 
 
 @pytest.fixture(scope="session")
@@ -33,11 +33,11 @@ def production(tmp_path_factory) -> Production:
 
 @pytest.fixture
 def chat(assistant):
-    """A fresh conversation with the running assistant: chat("hi") returns the bot's replies,
-    chat.sender is its sender id."""
+    """A fresh conversation with the running assistant over REST: chat("hi") returns the bot's
+    replies, chat.sender is the conversation's id in Rasa."""
     sender = f"person-{uuid.uuid4().hex[:12]}"
 
     def send(text: str):
         return assistant.send(sender, text)
-    send.sender = sender
+    send.sender = rest_conversation(sender)
     return send

@@ -25,7 +25,7 @@ from careerbot.settings import PROJECT_ROOT
 from tests.fakes.slack_api import FakeSlackWebApi, signed_headers
 from tests.fakes.telegram_api import FakeTelegramBotApi, delivery_headers
 from tests.support.channels import BOT_TOKEN, SLACK_TOKEN, channels_env
-from tests.support.servers import free_port, start_assistant
+from tests.support.servers import free_port, rest_conversation, start_assistant
 from tests.support.staff import console_env, create_staff, signed_in, start_staff_web_app
 
 CASES = 1000
@@ -87,7 +87,7 @@ def witness(services):
     def stored():
         with sqlite3.connect(database) as connection:
             return connection.execute("SELECT id, data FROM events WHERE sender_id = ? ORDER BY id",
-                                      (sender,)).fetchall()
+                                      (rest_conversation(sender),)).fetchall()
 
     before = stored()
     assert len(before) > 4
@@ -152,8 +152,7 @@ def test_socketio_http_endpoint(services, witness):
 def test_socketio_events(services, witness):
     loop = asyncio.new_event_loop()
     client = socketio.AsyncClient(reconnection=False)
-    # Long polling, as in test_widget_socketio.py (python-engineio's websocket client needs a
-    # newer aiohttp than Rasa's).
+    # Long polling (python-engineio's websocket client needs a newer aiohttp than Rasa's).
     loop.run_until_complete(client.connect(services.url, headers={"Origin": ORIGIN},
                                            transports=["polling"]))
     session = "fuzz" + uuid.uuid4().hex

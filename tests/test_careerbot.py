@@ -181,13 +181,14 @@ def test_default_runtime_is_embedded_sqlite_with_only_web_channels(tmp_path):
     assert enabled_channels(build_credentials(env)) == ["REST API", "website widget"]
     # Another action server address keeps the rest of the action endpoint's settings.
     action_endpoint = build_endpoints(dict(env, ACTION_SERVER_URL="http://127.0.0.1:5099/webhook"))["action_endpoint"]
-    assert action_endpoint == {"url": "http://127.0.0.1:5099/webhook", "enable_selective_domain": True}
+    assert action_endpoint == {"url": "http://127.0.0.1:5099/webhook", "enable_selective_domain": True,
+                               "headers": {"Authorization": "Bearer ${ACTION_SERVER_TOKEN}"}}
 
 
 def test_environment_switches_on_postgres_redis_and_channels(tmp_path):
     env = {"DATABASE_URL": "postgresql://bot:s3cret@db.internal:5433/careers",
            "REDIS_URL": "redis://:r3dis@127.0.0.1:6379/2", "TELEGRAM_BOT_TOKEN": "x",
-           "SLACK_BOT_TOKEN": "y"}
+           "SLACK_BOT_TOKEN": "y", "ACTION_SERVER_TOKEN": "act1on-" + "t" * 32}
     endpoints = build_endpoints(env)
     # Rasa fills the URLs in from the environment: no password is ever written to a file.
     assert endpoints["tracker_store"] == {"type": "serving.tracker_store.DurableSQLTrackerStore",
@@ -195,7 +196,7 @@ def test_environment_switches_on_postgres_redis_and_channels(tmp_path):
     assert endpoints["lock_store"] == {"type": "serving.lock_store.AtomicRedisLockStore",
                                        "url": "${REDIS_URL}"}
     written = "".join(path.read_text() for path in write_runtime_config(tmp_path, env))
-    assert "s3cret" not in written and "r3dis" not in written
+    assert "s3cret" not in written and "r3dis" not in written and "act1on-" not in written
     assert enabled_channels(build_credentials(env)) == ["REST API", "website widget", "Telegram", "Slack"]
     for wrong in ({"DATABASE_URL": "mysql://x"}, {"DATABASE_URL": "postgres://x"},
                   {"REDIS_URL": "http://x"}):

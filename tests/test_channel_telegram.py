@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pytest
 from rasa.shared.exceptions import InvalidConfigException
 
+from careerbot.conversation_ids import conversation_id
 from careerbot.settings import PROJECT_ROOT
 from connectors.telegram import TelegramBotApi, TelegramInput, TelegramOutput
 from tests.fakes.http_fake import UnreachableService, deliver
@@ -276,20 +277,21 @@ def test_the_channel_refuses_to_run_half_configured(monkeypatch, unset, bad, exp
 
 def test_long_texts_long_button_payloads_images_and_custom_payloads_reach_telegram(lone_bot_api):
     output = TelegramOutput(TelegramBotApi(lone_bot_api.base_url, BOT_TOKEN))
-    chat = str(PERSON)  # Rasa's recipient id
+    chat = str(PERSON)
+    recipient = conversation_id("telegram", chat)  # Rasa's recipient id: the chat's conversation
     long_text = "\n".join(f"Line {number}: " + "x" * 90 for number in range(60))  # > 4096
     long_payload = ('/find_resource{"resource_type": "transportation_assistance", '
                     '"location": "Springfield, Illinois"}')
 
     async def send_all():
         try:
-            await output.send_text_message(chat, long_text)
-            await output.send_text_with_buttons(chat, "Pick one:", [
+            await output.send_text_message(recipient, long_text)
+            await output.send_text_with_buttons(recipient, "Pick one:", [
                 {"title": "Rides to work", "payload": long_payload},
                 {"title": "Timeframe", "payload": '/ask_job_vs_career{"aspect": "timeframe"}'}])
-            await output.send_image_url(chat, "https://example.org/map.png")
-            await output.send_custom_json(chat, {"text": "<b>Open today</b>", "parse_mode": "HTML"})
-            await output.send_custom_json(chat, {"widget_card": {"title": "for the website"}})
+            await output.send_image_url(recipient, "https://example.org/map.png")
+            await output.send_custom_json(recipient, {"text": "<b>Open today</b>", "parse_mode": "HTML"})
+            await output.send_custom_json(recipient, {"widget_card": {"title": "for the website"}})
         finally:
             await output.api.close()
 
@@ -395,3 +397,46 @@ def test_a_slow_telegram_api_does_not_hold_up_the_websites_visitors(assistant, b
             person.join(timeout=60)
     assert replies and website_wait < 1.0  # not behind six turns waiting 2 s for Telegram
     assert deliveries == [200] * 6
+
+
+# --- conversations of their own ------------------------------------------------------------------
+
+def wait_until_stored(assistant, text: str) -> set:
+    """The conversations holding `text`, once the turn that said it has been stored."""
+    deadline = time.monotonic() + 30
+    while not assistant.conversations_with(text):
+        assert time.monotonic() < deadline, f"{text!r} was not stored"
+        time.sleep(0.2)
+    return assistant.conversations_with(text)
+
+
+def test_a_rest_client_cannot_write_into_a_telegram_or_slack_conversation(services, bot_api):
+    """Conversation ids are namespaced by channel (careerbot/conversation_ids.py): a REST client
+    that names a Telegram chat or a Slack user, bare or with the channel's prefix, as its sender
+    writes into a conversation of its own, not into theirs."""
+    assistant, slack_api = services.assistant, services.slack_api
+    marker = uuid.uuid4().hex[:8]
+    chat_id, user = str(10 ** 9 + uuid.uuid4().int % 10 ** 9), "U" + marker.upper()
+
+    update = sample("update_message_text.json")
+    update["update_id"] = 40_000
+    update["message"]["text"] = f"telegram person {marker}"
+    update["message"]["chat"]["id"] = update["message"]["from"]["id"] = int(chat_id)
+    assert send_update(assistant, update).status == 200
+    event = json.loads((SAMPLES / "slack" / "event_callback_message_channels.json").read_text())
+    event["event"].update(text=f"slack person {marker}", user=user)
+    event["event_id"] = "Ev" + marker.upper()
+    body = json.dumps(event).encode()
+    assert deliver(f"{assistant.url}/webhooks/slack/webhook", body,
+                   signed_headers(SLACK_SECRET, body)).status == 200
+    people = wait_until_stored(assistant, f"telegram person {marker}") | \
+        wait_until_stored(assistant, f"slack person {marker}")
+
+    telegram_sent, slack_posted = len(bot_api.sent_messages()), len(slack_api.posted())
+    namespaced = {conversation_id("telegram", chat_id), conversation_id("slack", user)}
+    for sender in (chat_id, user, *namespaced):
+        assert assistant.send(sender, f"rest client {marker}")  # answered, in its own conversation
+    assert not assistant.conversations_with(f"rest client {marker}") & people
+    assert people == namespaced
+    time.sleep(1)  # nor do the REST client's replies reach Telegram or Slack
+    assert (len(bot_api.sent_messages()), len(slack_api.posted())) == (telegram_sent, slack_posted)

@@ -52,10 +52,10 @@ def test_assistant_services_get_the_environment_the_profile_sets(compose, tmp_pa
            "CAREERBOT_DATA_DIR": str(tmp_path)}
     topology = production.plan(env, public_port=8080)
     profile_env = production.production_env(env, topology)
-    expected = {"DATABASE_URL", "REDIS_URL", "ACTION_SERVER_URL", "RASA_PUBLIC_URL",
-                "WIDGET_ALLOWED_ORIGINS", "SANIC_WORKERS", "SANIC_REQUEST_MAX_SIZE",
+    expected = {"DATABASE_URL", "REDIS_URL", "ACTION_SERVER_URL", "ACTION_SERVER_TOKEN", "WIDGET_SESSION_SECRET",
+                "RASA_PUBLIC_URL", "WIDGET_ALLOWED_ORIGINS", "SANIC_WORKERS", "SANIC_REQUEST_MAX_SIZE",
                 "RASA_TELEMETRY_ENABLED", "PYTHONUNBUFFERED", "TF_INTRA_OP_PARALLELISM_THREADS",
-                "TF_INTER_OP_PARALLELISM_THREADS"}
+                "TF_INTER_OP_PARALLELISM_THREADS", "STAFF_PUBLIC_URL", "TRUSTED_PROXIES"}
     assert expected <= set(profile_env)
     for name in ASSISTANT_SERVICES:
         environment = compose["services"][name]["environment"]
@@ -64,6 +64,12 @@ def test_assistant_services_get_the_environment_the_profile_sets(compose, tmp_pa
         assert environment["SANIC_REQUEST_MAX_SIZE"] == str(MAX_REQUEST_BYTES)
         assert environment["DATABASE_URL"].startswith("postgresql://")
         assert "${POSTGRES_PASSWORD" in environment["DATABASE_URL"]  # no password in the file
+        # One token for every Rasa instance and action server, required, and not in the file.
+        assert environment["ACTION_SERVER_TOKEN"].startswith("${ACTION_SERVER_TOKEN:?")
+        # Likewise the key of the widget's session ids: every instance must know the others'.
+        assert environment["WIDGET_SESSION_SECRET"].startswith("${WIDGET_SESSION_SECRET:?")
+        # The REST channel runs only when its token is set (careerbot/runtime.build_credentials).
+        assert environment["REST_CHANNEL_TOKEN"] == "${REST_CHANNEL_TOKEN:-}"
         # The action endpoint is nginx's action-server port, as on one machine.
         assert environment["ACTION_SERVER_URL"] == "http://nginx:5055/webhook"
 

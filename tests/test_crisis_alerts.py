@@ -27,16 +27,17 @@ import zoneinfo
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, List, Optional
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from careerbot.console.accounts import IDLE_TIMEOUT_SECONDS
+from careerbot.conversation_ids import id_in_channel
 from careerbot.processes import free_port
 from tests.support import rasa_events as ev
-from tests.support.servers import start_assistant, start_web_app, texts
+from tests.support.servers import rest_conversation, start_assistant, start_web_app, texts
 from tests.support.staff import ADMIN, COUNSELOR, StaffClient, console_env, create_staff, seeded_console, signed_in
 
 CRISIS_MESSAGE = "i want to kill myself"
@@ -191,7 +192,7 @@ class Office:
         self.web = None
         self.start_web_app()
         self.counselor = signed_in(self.web.url, COUNSELOR)  # sessions are kept in the database
-        self._senders = {}  # alert id -> sender id, as the console resolves it
+        self._senders = {}  # alert id -> REST sender, as the console resolves it
 
     def start_web_app(self) -> None:
         self.web = start_web_app(self.env, self.work / "logs", port=self.web_port, ready_path="/staff/login")
@@ -206,16 +207,18 @@ class Office:
         return sent, time.time() - sent, texts(reply)
 
     def sender_of(self, arrival: Arrival) -> str:
-        """Whose conversation an alert's link opens, for a signed-in counselor."""
+        """Whose conversation an alert's link opens, for a signed-in counselor: the REST sender."""
         if arrival.alert_id not in self._senders:
             response = self.counselor.get(urlsplit(arrival.link).path)
             assert response.status_code == 302, response.text
-            self._senders[arrival.alert_id] = parse_qs(urlsplit(response.headers["Location"]).query)["id"][0]
+            conversation = parse_qs(urlsplit(response.headers["Location"]).query)["id"][0]
+            self._senders[arrival.alert_id] = id_in_channel("rest", conversation)
         return self._senders[arrival.alert_id]
 
     def queue_card(self, sender: str) -> str:
         queue = self.counselor.get("/staff/queue").text
-        return next(item for item in queue_items(queue) if f"conversation?id={sender}" in item)
+        link = f"conversation?id={quote(rest_conversation(sender))}"
+        return next(item for item in queue_items(queue) if link in item)
 
     def alerts_for(self, inbox: Inbox, sender: str) -> List[Arrival]:
         return [arrival for arrival in list(inbox.arrivals) if self.sender_of(arrival) == sender]
@@ -311,7 +314,7 @@ def test_one_alert_per_crisis_until_staff_handle_it_and_none_without_a_crisis(of
     office.first_alert_for(office.webhook, repeated, sent)
     for message in (CRISIS_MESSAGE, "I want to end my life"):
         office.assistant.send(repeated, message)
-    flags = [e for e in office.assistant.tracker(repeated)["events"]
+    flags = [e for e in office.assistant.tracker(rest_conversation(repeated))["events"]
              if e["event"] == "slot" and e["name"] == "crisis_flag" and e["value"] is True]
     assert len(flags) == 3  # each message raised the flag again
     office.barrier()
@@ -320,7 +323,8 @@ def test_one_alert_per_crisis_until_staff_handle_it_and_none_without_a_crisis(of
         assert len(office.alerts_for(inbox, repeated)) == 1
 
     # Once staff have handled it, a new crisis in the same conversation alerts again.
-    assert office.counselor.post("/staff/conversation/handled", {"sender_id": repeated}).status_code == 303
+    assert office.counselor.post("/staff/conversation/handled",
+                                 {"sender_id": rest_conversation(repeated)}).status_code == 303
     again, _, _ = office.crisis(repeated)
     office.first_alert_for(office.mailbox, repeated, again)
     assert len(office.alerts_for(office.mailbox, repeated)) == 2

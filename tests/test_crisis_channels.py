@@ -27,9 +27,10 @@ from typing import Callable, List
 import pytest
 from playwright.sync_api import Page
 
+from careerbot.conversation_ids import conversation_id
 from tests.fakes.http_fake import deliver
 from tests.fakes.slack_api import signed_headers
-from tests.support.servers import Assistant
+from tests.support.servers import Assistant, widget_conversation
 # The running servers of the existing channel tests, used here as they are (pytest fixtures).
 from tests.test_channel_telegram import SAMPLES, SLACK_SECRET
 from tests.test_channel_telegram import sample as telegram_sample
@@ -119,7 +120,7 @@ def widget_person(tab: Page, assistant: Assistant) -> Person:
         suggested = tab.get_by_role("group", name="Suggested replies").get_by_role("button")
         return Answer(messages, suggested.all_inner_texts(), first)
 
-    return Person("widget", assistant, lambda: session_id(tab), send)
+    return Person("widget", assistant, lambda: widget_conversation(session_id(tab)), send)
 
 
 # --- Telegram -------------------------------------------------------------------------------------
@@ -154,7 +155,7 @@ def telegram_person(assistant: Assistant, bot_api) -> Person:
     def sent_to(chat: int) -> List[dict]:
         return [m for m in bot_api.sent_messages() if str(m["chat_id"]) == str(chat)]
 
-    return Person("telegram", assistant, lambda: str(chat_id), send)
+    return Person("telegram", assistant, lambda: conversation_id("telegram", str(chat_id)), send)
 
 
 # --- Slack ----------------------------------------------------------------------------------------
@@ -203,7 +204,7 @@ def slack_person(assistant: Assistant, slack_api) -> Person:
                    if element["type"] == "button" and element.get("value")]
         return Answer([slack_visible_text(post) for post in posts], buttons, first)
 
-    return Person("slack", assistant, lambda: user, send)
+    return Person("slack", assistant, lambda: conversation_id("slack", user), send)
 
 
 # --- one person per test, on each channel ---------------------------------------------------------

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.support.servers import buttons, start_assistant, texts
+from tests.support.servers import buttons, rest_conversation, start_assistant, texts
 
 MENU = "Find job openings"
 CANT_HELP = "can't help"
@@ -145,4 +145,4 @@ def test_crisis_answers_do_not_need_the_action_server(assistant_without_actions)
     assert "988" in first and "https://988lifeline.org/chat" in first
     assert_supportive(send(sender, "whatever"))
     assert_supportive(send(sender, "what barriers can you help with"))
-    assert assistant_without_actions.tracker(sender)["slots"]["crisis_flag"] is True
+    assert assistant_without_actions.tracker(rest_conversation(sender))["slots"]["crisis_flag"] is True

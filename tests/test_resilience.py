@@ -15,6 +15,7 @@ import pytest
 
 from careerbot.settings import PROJECT_ROOT
 from tests.support.load import ConversationLoad, send_message
+from tests.support.servers import rest_conversation
 
 UNAVAILABLE = "can't look that up right now"
 FIGURES: dict = {}
@@ -53,7 +54,8 @@ def test_one_conversation_through_two_instances_at_once_keeps_every_turn_in_orde
 
     def drive(instance: int) -> None:
         for _ in range(6):
-            status, replies = send_message(production.rasa_urls[instance], sender, questions[instance])
+            status, replies = send_message(production.rasa_urls[instance], sender, questions[instance],
+                                           headers=production.rest_headers)
             if status != 200 or answers[questions[instance]] not in texts(replies):
                 failures.append((instance, status, replies))
 
@@ -65,7 +67,8 @@ def test_one_conversation_through_two_instances_at_once_keeps_every_turn_in_orde
     assert failures == []
 
     events = production.postgres.query(
-        "SELECT type_name, data::json->>'text' FROM events WHERE sender_id = %s ORDER BY id", sender)
+        "SELECT type_name, data::json->>'text' FROM events WHERE sender_id = %s ORDER BY id",
+        rest_conversation(sender))
     turns = []  # each user message with the bot texts before the next user message
     for type_name, text in events:
         if type_name == "user":
@@ -82,19 +85,23 @@ def test_one_conversation_through_two_instances_at_once_keeps_every_turn_in_orde
 
 def test_action_server_down_tells_the_person_then_recovers(production):
     sender = "actions-" + uuid.uuid4().hex[:8]
-    with ConversationLoad(production.public_url, "load-actions-") as load:
+    with ConversationLoad(production.public_url, "load-actions-",
+                          headers=production.rest_headers) as load:
         time.sleep(2)
         for name in production.names("actions"):
             production.servers[name].stop()
-        status, replies = send_message(production.public_url, sender, "find a job center near 62704")
+        status, replies = send_message(production.public_url, sender, "find a job center near 62704",
+                                       headers=production.rest_headers)
         assert status == 200
         assert texts(replies).count(UNAVAILABLE) == 1
         assert "217-555-0100" in texts(replies)  # the office's phone, from office.yml
-        status, replies = send_message(production.public_url, sender, "what is a career")
+        status, replies = send_message(production.public_url, sender, "what is a career",
+                                       headers=production.rest_headers)
         assert "nurse practitioner" in texts(replies)  # the conversation goes on
         for name in production.names("actions"):
             production.start(name)
-        status, replies = send_message(production.public_url, sender, "find a job center near 62704")
+        status, replies = send_message(production.public_url, sender, "find a job center near 62704",
+                                       headers=production.rest_headers)
         assert "Sample Prairie Workforce Center" in texts(replies)
         assert UNAVAILABLE not in texts(replies)
         time.sleep(1)
@@ -102,7 +109,8 @@ def test_action_server_down_tells_the_person_then_recovers(production):
 
 
 def test_postgres_restart_under_load_loses_no_turn(production):
-    with ConversationLoad(production.public_url, "load-postgres-") as load:
+    with ConversationLoad(production.public_url, "load-postgres-",
+                          headers=production.rest_headers) as load:
         time.sleep(3)
         answered_before = load.result.messages
         production.postgres.restart()
@@ -113,18 +121,19 @@ def test_postgres_restart_under_load_loses_no_turn(production):
     # finds its pooled connections dead, and must still answer.
     for attempt in range(len(production.names("actions"))):
         status, replies = send_message(production.public_url, f"directory-after-restart-{attempt}",
-                                       "find a job center near 62704")
+                                       "find a job center near 62704", headers=production.rest_headers)
         assert "Sample Prairie Workforce Center" in texts(replies), texts(replies)
 
 
 def test_a_restarted_instance_resumes_the_conversation_with_its_slots(production):
     sender = "resume-" + uuid.uuid4().hex[:8]
     instance = production.rasa_urls[0]
-    status, replies = send_message(instance, sender, "I need a job center")
+    status, replies = send_message(instance, sender, "I need a job center", headers=production.rest_headers)
     assert status == 200 and "ZIP" in texts(replies)  # the referral form asks where
-    with ConversationLoad(production.public_url, "load-restart-") as load:
+    with ConversationLoad(production.public_url, "load-restart-",
+                          headers=production.rest_headers) as load:
         production.restart("Rasa instance 1")
-    status, replies = send_message(instance, sender, "62704")
+    status, replies = send_message(instance, sender, "62704", headers=production.rest_headers)
     # The form and its resource type came back from PostgreSQL: job centers near 62704.
     assert "Workforce centers (American Job Centers) near Springfield, IL 62704" in texts(replies)
     assert_nothing_lost(production, load, "Rasa instance restarted")
@@ -132,16 +141,19 @@ def test_a_restarted_instance_resumes_the_conversation_with_its_slots(production
 
 def test_redis_unavailable_refuses_turns_clearly_and_recovers(production):
     sender = "redis-" + uuid.uuid4().hex[:8]
-    with ConversationLoad(production.public_url, "load-redis-") as load:
+    with ConversationLoad(production.public_url, "load-redis-",
+                          headers=production.rest_headers) as load:
         time.sleep(2)
         production.redis.stop()
-        status, body = send_message(production.public_url, sender, "what is a career")
+        status, body = send_message(production.public_url, sender, "what is a career",
+                                    headers=production.rest_headers)
         assert status == 503
         assert "send it again" in body["error"]
         assert production.user_messages(sender) == []  # refused, not half-processed
         time.sleep(2)
         production.redis.start()
-        status, replies = send_message(production.public_url, sender, "what is a career")
+        status, replies = send_message(production.public_url, sender, "what is a career",
+                                       headers=production.rest_headers)
         assert status == 200 and "nurse practitioner" in texts(replies)
         time.sleep(2)
     assert production.user_messages(sender) == [(sender, "what is a career")]

@@ -530,3 +530,36 @@ def test_a_tracker_copied_from_its_state_is_the_copy_rasas_replay_makes():
     assert loops_copied > 5
     short = DialogueStateTracker.from_events("someone", events[:12], domain.slots, max_event_history=5)
     assert described(turn_cost._copy_tracker(short)) == described(turn_cost._rasa_copy_tracker(short))
+
+
+def _root_answers(monkeypatch) -> list:
+    """What GET / answers in both of Rasa's apps, with the HTTP API and without it, made by Rasa."""
+    import asyncio
+
+    import rasa.core.run
+    import rasa.server
+    from sanic import Sanic
+
+    monkeypatch.setattr(Sanic, "test_mode", True)  # Rasa names its apps: made more than once here
+    answers = []
+    for app in (rasa.server.create_app(auth_token="a token"), rasa.core.run._create_app_without_api()):
+        route = next(route for route in app.router.routes if route.path == "" and "GET" in route.methods)
+        answers.append(asyncio.run(route.handler(None)).body.decode())
+    return answers
+
+
+def test_get_slash_says_the_server_runs_without_rasas_version(monkeypatch):
+    import rasa
+    import rasa.server
+
+    from serving import root_route
+
+    # Rasa's own answer, the version, comes from the function root_route replaces in both apps.
+    assert _root_answers(monkeypatch) == [f"Hello from Rasa: {rasa.__version__}"] * 2
+    monkeypatch.setattr(rasa.server, "add_root_route", root_route.add_root_route)
+    assert _root_answers(monkeypatch) == [root_route.ANSWER] * 2
+    assert rasa.__version__ not in root_route.ANSWER
+    # Another Rasa may add the route some other way: the patch is refused rather than left idle.
+    monkeypatch.setattr(rasa, "__version__", "3.7.0")
+    with pytest.raises(RuntimeError, match="written for Rasa 3.6"):
+        root_route.install()

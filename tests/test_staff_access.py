@@ -1,4 +1,5 @@
-"""Who may use the staff console: sign-in, sessions, roles, CSRF and sign-in throttling.
+"""Who may use the staff console: sign-in, sessions, roles, CSRF, sign-in throttling, and the
+accounts themselves (audited changes, disabling and deleting, common passwords refused).
 
 Runs the real web app (python -m careerbot.web) on an SQLite tracker database with one seeded
 conversation; accounts are made with the real CLI.
@@ -10,13 +11,15 @@ import re
 import time
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from careerbot.web.app import create_app
 from careerbot.web.staff.security import PUBLIC_ROUTES
 from tests.support import rasa_events as ev
 from tests.support.staff import (
-    ADMIN, COUNSELOR, StaffClient, console_env, create_staff, signed_in, sqlite_url, start_staff_web_app,
+    ADMIN, COUNSELOR, StaffClient, audit_rows, console_env, create_staff, run_console_cli, signed_in,
+    sqlite_url, start_staff_web_app,
 )
 
 SENDER = "access-test-1"
@@ -97,6 +100,7 @@ def test_sign_in_sets_a_strict_http_only_expiring_session_cookie(console):
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/staff" in cookie
     assert re.search(r"Max-Age=\d+", cookie)
     assert "Secure" not in cookie  # plain HTTP on loopback: a Secure cookie would never come back
+    assert "Strict-Transport-Security" not in response.headers
     assert client.get("/staff/queue").status_code == 200
 
 
@@ -106,6 +110,33 @@ def test_session_cookie_is_secure_behind_an_https_proxy(console):
     assert response.status_code == 303
     session_cookie = [part for part in response.headers["Set-Cookie"].split(", staff_login")][0]
     assert "Secure" in session_cookie
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_over_an_https_public_address_the_cookie_is_always_secure_and_https_required(tmp_path):
+    # Whatever the proxies in between say: here none says anything.
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    env = console_env(data_dir, extra={"STAFF_PUBLIC_URL": "https://console.office.example"})
+    create_staff(env)
+    server = start_staff_web_app(env, tmp_path / "logs")
+    try:
+        form = requests.get(server.url + "/staff/login", timeout=10)
+        assert "Secure" in form.headers["Set-Cookie"]  # the sign-in form's own cookie too
+        token = re.search(r'name="login_token" value="([^"]+)"', form.text).group(1)
+        # A browser sends a Secure cookie back only over HTTPS; the test sends it over plain HTTP.
+        response = requests.post(server.url + "/staff/login", cookies=form.cookies.get_dict(), timeout=10,
+                                 allow_redirects=False, data={"login_token": token, "username": COUNSELOR[0],
+                                                              "password": COUNSELOR[2]})
+        assert response.status_code == 303
+        session_cookie = response.headers["Set-Cookie"].split(", staff_login")[0]
+        assert "staff_session=" in session_cookie and "Secure" in session_cookie
+        for path in ("/", "/staff/login"):
+            headers = requests.get(server.url + path, timeout=10).headers
+            assert headers["Strict-Transport-Security"] == "max-age=31536000", path
+            assert headers["X-Frame-Options"] == "DENY", path
+    finally:
+        server.stop()
 
 
 def test_wrong_password_is_refused_with_a_clear_message(console):
@@ -220,3 +251,73 @@ def test_sign_in_redirects_only_inside_the_console(console):
                                 data={"login_token": token, "username": COUNSELOR[0], "password": COUNSELOR[2],
                                       "next": "//evil.example/"})
     assert response.status_code == 303 and response.headers["Location"] == "/staff/queue"
+
+
+def _cli(data_dir, *args, password=None) -> str:
+    result = run_console_cli(console_env(data_dir), *args, password=password)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_account_changes_from_the_command_line_are_in_the_audit_log(console):
+    base_url, data_dir = console
+    _cli(data_dir, "user", "morgan", "--role", "counselor", password="morgan-password-1")
+    _cli(data_dir, "user", "morgan", "--role", "admin", password="morgan-password-2")  # role and password
+    _cli(data_dir, "user", "morgan", "--role", "admin", password="morgan-password-3")  # password only
+    admin = signed_in(base_url, ("morgan", "admin", "morgan-password-3"))
+    created = [row for row in audit_rows(admin, "create_user") if row[1] == "morgan"]
+    assert len(created) == 1 and created[0][0].startswith("cli:") and "counselor" in created[0][2]
+    assert len([row for row in audit_rows(admin, "reset_password") if row[1] == "morgan"]) == 2
+    [role_change] = [row for row in audit_rows(admin, "change_role") if row[1] == "morgan"]
+    assert role_change[0].startswith("cli:")
+    assert re.search(r"from:</span> counselor.*to:</span> admin", role_change[2], re.S), role_change
+
+
+def test_disabled_and_deleted_accounts_cannot_sign_in_and_their_sessions_end(console):
+    base_url, data_dir = console
+    riley, sky = ("riley", "counselor", "riley-password-1"), ("sky", "counselor", "sky-password-12")
+    for username, role, password in (riley, sky):
+        _cli(data_dir, "user", username, "--role", role, password=password)
+    signed_in_riley = signed_in(base_url, riley)
+    assert "is now disabled" in _cli(data_dir, "disable", "riley")
+    refused = signed_in_riley.get("/staff/queue")
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/staff/login")
+    assert StaffClient(base_url).login(riley[0], riley[2]).status_code == 401
+    assert "is now enabled" in _cli(data_dir, "enable", "riley")
+    signed_in_riley = signed_in(base_url, riley)
+    # A session the account still has when it is disabled (one that began just as the command
+    # ran) is refused at its next request all the same.
+    engine = sa.create_engine(sqlite_url(data_dir))
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE console_users SET disabled_at = 1 WHERE username = 'riley'"))
+    assert signed_in_riley.get("/staff/queue").status_code == 302
+    signed_in_sky = signed_in(base_url, sky)
+    assert "Deleted account 'sky'" in _cli(data_dir, "delete", "sky")
+    assert signed_in_sky.get("/staff/queue").status_code == 302
+    assert StaffClient(base_url).login(sky[0], sky[2]).status_code == 401
+    unknown = run_console_cli(console_env(data_dir), "disable", "nobody")
+    assert unknown.returncode == 2 and "There is no account named 'nobody'" in unknown.stderr
+    with engine.begin() as connection:
+        logged = connection.execute(sa.text(
+            "SELECT action, target FROM console_audit WHERE action IN ('disable_user', 'enable_user', "
+            "'delete_user') ORDER BY id")).fetchall()
+        refused = connection.execute(sa.text(
+            "SELECT target, detail FROM console_audit WHERE action = 'login_failed' AND target = 'riley'"
+        )).fetchall()
+    engine.dispose()
+    assert [tuple(row) for row in logged] == [("disable_user", "riley"), ("enable_user", "riley"),
+                                              ("delete_user", "sky")]
+    # The visitor was told no more than for a wrong password; admins read why.
+    assert [tuple(row) for row in refused] == [("riley", '{"reason": "account disabled"}')]
+
+
+@pytest.mark.parametrize("password", ["1234567890", "qwertyuiop", "Password12"])
+def test_common_passwords_are_refused_whatever_their_length(console, password):
+    _, data_dir = console
+    result = run_console_cli(console_env(data_dir), "user", "jamie", "--role", "counselor", password=password)
+    assert result.returncode == 2 and "list of common passwords" in result.stderr
+    engine = sa.create_engine(sqlite_url(data_dir))
+    with engine.begin() as connection:
+        assert connection.execute(sa.text(
+            "SELECT COUNT(*) FROM console_users WHERE username = 'jamie'")).scalar() == 0
+    engine.dispose()

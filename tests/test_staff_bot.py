@@ -11,10 +11,11 @@ import contextlib
 import html
 import re
 import uuid
+from urllib.parse import quote
 
 import pytest
 
-from tests.support.servers import buttons, start_assistant
+from tests.support.servers import buttons, rest_conversation, start_assistant
 from tests.support.staff import (
     ADMIN, COUNSELOR, console_env, create_staff, postgres_database, signed_in, start_staff_web_app,
 )
@@ -44,21 +45,21 @@ def converse(assistant, sender, *messages):
     return [assistant.send(sender, message) for message in messages]
 
 
-def row_of(listing: str, sender: str) -> str:
-    match = re.search(r"<tr>\s*<td class=\"nowrap\"><a href=\"/staff/conversation\?id=" + re.escape(sender)
-                      + r"[^\"]*\">.*?</tr>", listing, re.S)
-    assert match, f"{sender} is not in the list"
+def row_of(listing: str, conversation: str) -> str:
+    match = re.search(r"<tr>\s*<td class=\"nowrap\"><a href=\"/staff/conversation\?id="
+                      + re.escape(quote(conversation)) + r"[^\"]*\">.*?</tr>", listing, re.S)
+    assert match, f"{conversation} is not in the list"
     return match.group(0)
 
 
-def queue_item(queue: str, sender: str) -> str:
-    """The follow-up queue entry that links to `sender`."""
-    link = queue.index(f"conversation?id={sender}")
+def queue_item(queue: str, conversation: str) -> str:
+    """The follow-up queue entry that links to `conversation`."""
+    link = queue.index(f"conversation?id={quote(conversation)}")
     return queue[queue.rindex('<li class="queue-item', 0, link):link]
 
 
-def tracker_slots(assistant, sender):
-    return [(e["name"], e["value"]) for e in assistant.tracker(sender)["events"] if e["event"] == "slot"]
+def tracker_slots(assistant, conversation):
+    return [(e["name"], e["value"]) for e in assistant.tracker(conversation)["events"] if e["event"] == "slot"]
 
 
 def test_barrier_conversation_shows_intents_confidence_buttons_and_barrier(running):
@@ -66,16 +67,18 @@ def test_barrier_conversation_shows_intents_confidence_buttons_and_barrier(runni
     sender = "bot-barrier-" + uuid.uuid4().hex[:8]
     # A greeting, a barrier, yes to local help, and a place: the bot then shows referrals.
     greeting, *_ = converse(assistant, sender, "hi", "I don't have a car", "yes", "62704")
+    conversation = rest_conversation(sender)
     client = signed_in(base_url, COUNSELOR)
 
-    row = row_of(client.get("/staff/conversations?channel=rest&barrier=transportation&referral=yes").text, sender)
+    row = row_of(client.get("/staff/conversations?channel=rest&barrier=transportation&referral=yes").text,
+                 conversation)
     for intent in ("greet", "share_barrier", "affirm"):
         assert f'<span class="chip">{intent}</span>' in row
     assert "<td>rest</td>" in row and ">4</td>" in row  # channel, user messages
 
-    page = client.get(f"/staff/conversation?id={sender}").text
+    page = client.get(f"/staff/conversation?id={conversation}").text
     assert "intent: greet" in page and "intent: share_barrier" in page
-    for event in assistant.tracker(sender)["events"]:  # the classifier's confidence, as the bot saw it
+    for event in assistant.tracker(conversation)["events"]:  # the classifier's confidence, as the bot saw it
         if event["event"] == "user":
             assert f'confidence {event["parse_data"]["intent"]["confidence"]:.2f}' in page
     assert "<code>barrier</code> = <code>transportation</code>" in page
@@ -83,7 +86,7 @@ def test_barrier_conversation_shows_intents_confidence_buttons_and_barrier(runni
         assert f'<span class="button-shown">{title}</span>' in page
     assert "action_barrier_advice" in page
     # Referrals: exactly the ones the bot's tracker says were shown.
-    shown = assistant.tracker(sender)["slots"]["referrals_shown"]
+    shown = assistant.tracker(conversation)["slots"]["referrals_shown"]
     assert shown, "the bot showed no referrals for 62704"
     for referral in shown:
         assert f"<strong>{html.escape(referral['name'])}</strong>" in page
@@ -96,12 +99,13 @@ def test_crisis_message_raises_the_flag_and_enters_the_queue(running):
     assistant, base_url = running
     sender = "bot-crisis-" + uuid.uuid4().hex[:8]
     converse(assistant, sender, "I want to kill myself")
-    assert ("crisis_flag", True) in tracker_slots(assistant, sender)
+    conversation = rest_conversation(sender)
+    assert ("crisis_flag", True) in tracker_slots(assistant, conversation)
     client = signed_in(base_url, COUNSELOR)
     assert sender in client.get("/staff/conversations?crisis=yes").text
     assert sender not in client.get("/staff/conversations?crisis=no").text
-    assert "badge-crisis" in queue_item(client.get("/staff/queue").text, sender)
-    transcript = client.get(f"/staff/conversation?id={sender}").text
+    assert "badge-crisis" in queue_item(client.get("/staff/queue").text, conversation)
+    transcript = client.get(f"/staff/conversation?id={conversation}").text
     assert "intent: crisis" in transcript and "<code>crisis_flag</code> = <code>true</code>" in transcript
 
 
@@ -109,16 +113,17 @@ def test_handoff_with_contact_details_enters_the_queue(running):
     assistant, base_url = running
     sender = "bot-handoff-" + uuid.uuid4().hex[:8]
     converse(assistant, sender, "can I talk to a person", "yes", "Jane Doe", "217-555-0134", "yes")
-    assert ("handoff_requested", True) in tracker_slots(assistant, sender)
+    conversation = rest_conversation(sender)
+    assert ("handoff_requested", True) in tracker_slots(assistant, conversation)
     client = signed_in(base_url, COUNSELOR)
-    item = queue_item(client.get("/staff/queue").text, sender)
+    item = queue_item(client.get("/staff/queue").text, conversation)
     assert "badge-handoff" in item and "Jane Doe" in item and "217-555-0134" in item
     assert sender in client.get("/staff/conversations?handoff=yes&intent=request_human").text
-    transcript = client.get(f"/staff/conversation?id={sender}").text
+    transcript = client.get(f"/staff/conversation?id={conversation}").text
     assert "217-555-0134" not in transcript and "[phone]" in transcript  # redacted outside the queue
     admin = signed_in(base_url, ADMIN)
-    assert admin.post("/staff/conversation/reveal", {"sender_id": sender, "reason": "calling Jane back"}
+    assert admin.post("/staff/conversation/reveal", {"sender_id": conversation, "reason": "calling Jane back"}
                       ).status_code == 303
-    assert "217-555-0134" in admin.get(f"/staff/conversation?id={sender}").text
-    assert client.post("/staff/conversation/handled", {"sender_id": sender}).status_code == 303
+    assert "217-555-0134" in admin.get(f"/staff/conversation?id={conversation}").text
+    assert client.post("/staff/conversation/handled", {"sender_id": conversation}).status_code == 303
     assert sender not in client.get("/staff/queue").text

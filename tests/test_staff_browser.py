@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from careerbot.settings import PROJECT_ROOT
+from tests.support.servers import rest_conversation
 from tests.support.staff import COUNSELOR, console_env, create_staff, start_staff_web_app
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
@@ -48,6 +50,11 @@ def page():
         browser.close()
 
 
+def transcript_link(sender: str) -> str:
+    """The console's link to a REST sender's conversation."""
+    return f'a[href="/staff/conversation?id={quote(rest_conversation(sender))}"]'
+
+
 def sign_in(page, base_url):
     page.goto(base_url + "/staff")
     expect(page).to_have_url(base_url + "/staff/login?next=/staff")
@@ -64,7 +71,7 @@ def test_counselor_works_through_queue_list_and_transcript(console, page):
     # The follow-up queue comes first, with the contact details the person left.
     expect(page).to_have_url(base_url + "/staff/queue")
     expect(page.get_by_role("heading", name="Follow-up queue")).to_be_visible()
-    entry = page.locator("li.queue-item", has=page.locator(f'a[href="/staff/conversation?id={senders["handoff"]}"]'))
+    entry = page.locator("li.queue-item", has=page.locator(transcript_link(senders["handoff"])))
     expect(entry).to_contain_text("Thaddeus Lee")
     expect(entry).to_contain_text("thaddeus.lee@example.com")
 
@@ -72,7 +79,7 @@ def test_counselor_works_through_queue_list_and_transcript(console, page):
     page.get_by_role("link", name="Conversations", exact=True).click()
     expect(page.get_by_role("heading", name="Conversations")).to_be_visible()
     career_row = page.locator("table.conversations tbody tr",
-                              has=page.locator(f'a[href="/staff/conversation?id={senders["career"]}"]'))
+                              has=page.locator(transcript_link(senders["career"])))
     expect(career_row).to_contain_text("ask_job_vs_career")
     page.screenshot(path=str(OUTPUT / "staff-list.png"), full_page=True)
     page.get_by_label("Search messages").fill("Thaddeus")
@@ -114,7 +121,7 @@ def test_html_in_a_message_is_shown_as_text(console, page):
     base_url, senders = console
     OUTPUT.mkdir(exist_ok=True)
     sign_in(page, base_url)
-    page.goto(f"{base_url}/staff/conversation?id={senders['xss']}")
+    page.goto(f"{base_url}/staff/conversation?id={quote(rest_conversation(senders['xss']))}")
     expect(page.get_by_text("intent:").first).to_be_visible()
     bubble = page.locator(".event.user .bubble").first
     expect(bubble).to_have_text(XSS)  # the tags are characters on the page, not elements

@@ -14,7 +14,7 @@ import io
 import json
 import re
 import time
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -177,11 +177,24 @@ def test_sql_and_search_metacharacters_in_filters_are_harmless(console):
     ({"q": "!!!"}, "Type at least one word or number to search for."),
     ({"date_from": "2024-05-02", "date_to": "2024-05-01"}, "The From date is after the To date."),
     ({"page": "two"}, "The page number must be a whole number."),
+    ({"date_from": "2026-13-45"}, "From must be a date like 2024-05-31."),
+    ({"date_to": "9999-12-31"}, "To must be a date from 2000-01-01 to 2099-12-31."),
+    ({"date_from": "0001-01-01"}, "From must be a date from 2000-01-01 to 2099-12-31."),
 ])
 def test_bad_filter_values_get_a_clear_400(console, query, message):
     response = console.counselor.get("/staff/conversations?" + urlencode(query))
     assert response.status_code == 400
     assert message in response.text
+
+
+@pytest.mark.parametrize("path", ["/staff/conversations/export.csv?date_to=9999-12-31",
+                                  "/staff/conversation?id=crisis-1&date_to=9999-12-31",
+                                  "/staff/analytics?to=9999-12-31",
+                                  "/staff/analytics?to=0001-01-01",
+                                  "/staff/analytics?from=9999-12-01&to=9999-12-31"])
+def test_dates_out_of_range_get_a_clear_400_on_every_page(console, path):
+    response = console.counselor.get(path)
+    assert response.status_code == 400 and "must be a date from 2000-01-01 to 2099-12-31" in response.text
 
 
 def test_transcript_shows_messages_nlu_actions_slots_and_referrals_redacted(console):
@@ -376,3 +389,31 @@ def test_purge_deletes_old_conversations_with_their_notes(backend, tmp_path):
         engine.dispose()
         # Running the migrations again changes nothing.
         assert run_console_cli(env, "migrate").returncode == 0
+
+
+# Conversation ids as each channel forms them now (careerbot/conversation_ids.py), and as they were
+# stored before they had a channel: both kinds stay readable, each with its channel.
+CONVERSATIONS_BY_CHANNEL = {
+    "socketio:" + "a1" * 16: "socketio", "b2" * 16: "socketio",
+    "telegram:5551234": "telegram", "5551235": "telegram",
+    "slack:U0NEWUSER": "slack", "U0OLDUSER": "slack",
+    "rest:visitor-1": "rest", "visitor-2": "rest",
+}
+
+
+def test_conversations_old_and_namespaced_are_listed_and_shown_with_their_channel(tmp_path):
+    seed = [ev.Conversation(conversation, NOW - number * 60).add(
+                *ev.session_start(), ev.user(f"hello on {channel}", "greet", channel=channel),
+                ev.bot("Hi!"))
+            for number, (conversation, channel) in enumerate(CONVERSATIONS_BY_CHANNEL.items())]
+    with seeded_console("sqlite", tmp_path, seed) as (base_url, _, _):
+        client = signed_in(base_url, COUNSELOR)
+        listing = client.get("/staff/conversations").text
+        for conversation, channel in CONVERSATIONS_BY_CHANNEL.items():
+            row = re.search(r'<tr>\s*<td class="nowrap"><a href="/staff/conversation\?id='
+                            + re.escape(quote(conversation)) + r'".*?</tr>', listing, re.S)
+            assert row and f"<td>{channel}</td>" in row.group(0), conversation
+            page = client.get("/staff/conversation?" + urlencode({"id": conversation}))
+            assert page.status_code == 200, conversation
+            assert f"hello on {channel}" in page.text
+            assert re.search(re.escape(channel) + r"\s*·\s*started", page.text), conversation

@@ -14,7 +14,7 @@ from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from careerbot.settings import PROJECT_ROOT
 from tests.support.servers import (Assistant, base_env, free_port, start_action_server,
-                                   start_rasa_server, start_web_app)
+                                   start_rasa_server, start_web_app, widget_conversation)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -195,7 +195,7 @@ def test_conversation_survives_a_reload(page, servers):
     answer = say(page, "what is a career")
     assert "A career is your whole professional journey" in answer
     assert session_id(page) == first_session
-    user_turns = [event["text"] for event in assistant.tracker(first_session)["events"]
+    user_turns = [event["text"] for event in assistant.tracker(widget_conversation(first_session))["events"]
                   if event["event"] == "user"]
     assert user_turns == ["hi", "/ask_job_vs_career", "what is a career"]
 

@@ -2,8 +2,11 @@
 
     python -m careerbot.console migrate
     python -m careerbot.console user USERNAME --role counselor|admin   (password: STAFF_PASSWORD or prompt)
+    python -m careerbot.console disable|enable|delete USERNAME
     python -m careerbot.console purge --days N
     python -m careerbot.console sync
+
+Account changes and purges are in the console's audit log, by "cli:" and the system user's name.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import os
 import sys
 import time
 
-from careerbot.console.accounts import ROLES, AccountError, create_or_update_user
+from careerbot.console.accounts import ROLES, AccountError, create_or_update_user, delete_user, set_disabled
 from careerbot.console.db import Database
 from careerbot.console.migrations import migrate
 from careerbot.console.privacy import PrivacyError, purge
@@ -41,6 +44,10 @@ def main(argv=None) -> int:
     user = commands.add_parser("user", help="create a staff account, or reset its role and password")
     user.add_argument("username")
     user.add_argument("--role", choices=ROLES, required=True)
+    for name, help_text in (("disable", "stop an account signing in, and end its sessions"),
+                            ("enable", "let a disabled account sign in again"),
+                            ("delete", "delete an account, and end its sessions")):
+        commands.add_parser(name, help=help_text).add_argument("username")
     purge_parser = commands.add_parser("purge", help="delete conversations older than N days, with their notes")
     purge_parser.add_argument("--days", type=int, required=True)
     commands.add_parser("sync", help="bring the conversation summaries up to date with Rasa's events")
@@ -52,8 +59,15 @@ def main(argv=None) -> int:
         if args.command == "migrate":
             print("The console's tables are up to date.")
         elif args.command == "user":
-            created = create_or_update_user(db, args.username, args.role, _password())
+            created = create_or_update_user(db, args.username, args.role, _password(), CLI_ACTOR)
             print(f"{'Created' if created else 'Updated'} {args.role} account {args.username!r}.")
+        elif args.command in ("disable", "enable"):
+            changed = set_disabled(db, args.username, args.command == "disable", CLI_ACTOR)
+            state = "disabled; its sessions have ended" if args.command == "disable" else "enabled"
+            print(f"Account {args.username!r} {'is now' if changed else 'was already'} {state}.")
+        elif args.command == "delete":
+            delete_user(db, args.username, CLI_ACTOR)
+            print(f"Deleted account {args.username!r}; its sessions have ended.")
         elif args.command == "purge":
             deleted = purge(db, args.days, CLI_ACTOR)
             print(f"Deleted {deleted} conversation(s) with no activity in the last {args.days} day(s).")

@@ -34,13 +34,23 @@ def day_start(day: dt.date) -> float:
     return dt.datetime.combine(day, dt.time(), tzinfo=local_zone()).timestamp()
 
 
+# Dates staff may pick. Within them every day's bounds and the periods around them (a day after
+# the To date, a month before it) are dates Python can hold: 9999-12-31 plus a day cannot.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
+
+
 def _parse_date(name: str, value: str) -> Optional[dt.date]:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as error:
         raise FilterError(f"{name} must be a date like 2024-05-31.") from error
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise FilterError(f"{name} must be a date from {EARLIEST_DATE.isoformat()} to "
+                          f"{LATEST_DATE.isoformat()}.")
+    return day
 
 
 def search_words(query: str) -> List[str]:

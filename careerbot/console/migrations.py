@@ -182,9 +182,16 @@ def _crisis_alerts(_db: Database) -> List[str]:
     ]
 
 
+def _disabled_accounts(_db: Database) -> List[str]:
+    # Set when an account is disabled (`python -m careerbot.console disable`): it cannot sign in,
+    # and its sessions are refused; NULL for an account in use.
+    return ["ALTER TABLE console_users ADD COLUMN disabled_at DOUBLE PRECISION"]
+
+
 MIGRATIONS: List[Tuple[int, str, Callable[[Database], List[str]]]] = [
     (1, "console tables", _initial_schema),
     (2, "crisis alerts", _crisis_alerts),
+    (3, "disabled accounts", _disabled_accounts),
 ]
 
 

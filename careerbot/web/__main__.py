@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-from careerbot.settings import SettingsError, alert_settings
+from careerbot.settings import SettingsError, alert_settings, web_settings
 from careerbot.web.app import create_app
 
 
@@ -26,12 +26,12 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8080)
     args = parser.parse_args()
     try:
-        alerts = alert_settings()
+        alerts, web = alert_settings(), web_settings()
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     log_to_stderr()
-    create_app(alerts=alerts).run(host=args.host, port=args.port, access_log=False)
+    create_app(alerts=alerts, web=web).run(host=args.host, port=args.port, access_log=False)
     return 0
 
 

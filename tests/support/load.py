@@ -12,18 +12,20 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 MESSAGES = ["hi", "what is a career", "how is a job different from a career", "what is a job",
             "thanks"]
 
 
-def send_message(base_url: str, sender: str, text: str, timeout: float = 120) -> Tuple[int, object]:
-    """POST one message to the REST channel; (status, parsed JSON body)."""
+def send_message(base_url: str, sender: str, text: str, timeout: float = 120,
+                 headers: Optional[Dict[str, str]] = None) -> Tuple[int, object]:
+    """POST one message to the REST channel, with `headers` (its token); (status, parsed JSON
+    body)."""
     request = urllib.request.Request(
         f"{base_url}/webhooks/rest/webhook", method="POST",
         data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json"})
+        headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
@@ -50,8 +52,10 @@ class LoadResult:
 
 
 class ConversationLoad:
-    def __init__(self, base_url: str, prefix: str, conversations: int = 4) -> None:
+    def __init__(self, base_url: str, prefix: str, conversations: int = 4,
+                 headers: Optional[Dict[str, str]] = None) -> None:
         self.base_url = base_url
+        self.headers = headers
         self.senders = [f"{prefix}{n}" for n in range(conversations)]
         self.result = LoadResult()
         self._stopping = threading.Event()
@@ -73,7 +77,8 @@ class ConversationLoad:
     def _converse(self, sender: str) -> None:
         turn = 0
         while not self._stopping.is_set():
-            status, body = send_message(self.base_url, sender, MESSAGES[turn % len(MESSAGES)])
+            status, body = send_message(self.base_url, sender, MESSAGES[turn % len(MESSAGES)],
+                                        headers=self.headers)
             with self._lock:
                 if status == 200:
                     self.result.acknowledged[sender] += 1

@@ -20,9 +20,10 @@ from typing import Dict, List
 
 import psycopg2
 
+from careerbot.conversation_ids import id_in_channel
 from careerbot.production import Process, commands, plan, processes, production_env
 from tests.support.servers import (ServerProcess, base_env, free_port, import_directory,
-                                  spawn_server)
+                                  rest_conversation, spawn_server)
 
 
 def _postgres_bin(name: str) -> str:
@@ -143,12 +144,19 @@ class Production:
         self.redis.stop()
         self.postgres.stop()
 
+    @property
+    def rest_headers(self) -> Dict[str, str]:
+        """What a REST client must send: the profile runs the channel only with its token."""
+        return {"Authorization": f"Bearer {self.env['REST_CHANNEL_TOKEN']}"}
+
     def user_messages(self, sender_prefix: str) -> List[tuple]:
-        """(sender_id, text) of every stored user message of these conversations, in order."""
+        """(REST sender, text) of every stored user message of the REST senders starting with
+        `sender_prefix`, in order."""
         rows = self.postgres.query(
             "SELECT sender_id, data::json->>'text' FROM events "
-            "WHERE type_name = 'user' AND sender_id LIKE %s ORDER BY id", sender_prefix + "%")
-        return [tuple(row) for row in rows]
+            "WHERE type_name = 'user' AND sender_id LIKE %s ORDER BY id",
+            rest_conversation(sender_prefix) + "%")
+        return [(id_in_channel("rest", conversation), text) for conversation, text in rows]
 
 
 def start_production(work_dir: Path, instances: int = 2, workers: int = 1) -> Production:
@@ -157,7 +165,8 @@ def start_production(work_dir: Path, instances: int = 2, workers: int = 1) -> Pr
     redis = PrivateRedis(work_dir)
     env = base_env(work_dir / "var", {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url,
                                       "RASA_INSTANCES": str(instances), "RASA_WORKERS": str(workers),
-                                      "ACTION_SERVERS": "2"})
+                                      "ACTION_SERVERS": "2",
+                                      "REST_CHANNEL_TOKEN": "rest-" + os.urandom(16).hex()})
     import_directory(env)
     topology = plan(env, public_port=free_port())
     env = production_env(env, topology)

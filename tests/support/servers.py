@@ -7,19 +7,25 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Set
 
+from careerbot.conversation_ids import conversation_id, session_conversation
 from careerbot.processes import free_port, wait_until_up
 from careerbot.runtime import (action_server_command, rasa_server_command, server_env,
                                write_runtime_config)
 from careerbot.settings import PROJECT_ROOT
 
 MODEL_DIR = PROJECT_ROOT / "models"
+# Servers and command-line tools start with the umask most shells have, whatever this test
+# process's own has become (careerbot.settings.data_dir makes it 077): the files they create are
+# private only if they make them so themselves.
+USUAL_UMASK = 0o022
 BIN = Path(sys.executable).parent  # the venv's scripts (rasa, py-spy), for the benchmarks
 
 
@@ -70,7 +76,7 @@ def spawn_server(name: str, cmd: List[str], env: Mapping[str, str], log_dir: Pat
     log_path = log_dir / f"{name.replace(' ', '_')}.log"
     handle = open(log_path, "ab")  # a restarted server adds to its log
     process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=dict(env), stdout=handle,
-                               stderr=subprocess.STDOUT)
+                               stderr=subprocess.STDOUT, umask=USUAL_UMASK)
     return ServerProcess(name, process, log_path, url)
 
 
@@ -125,10 +131,28 @@ class Assistant:
     def parse(self, text: str) -> dict:
         return post_json(f"{self.url}/model/parse?token={self.auth_token}", {"text": text})
 
-    def tracker(self, sender: str) -> dict:
+    def tracker(self, conversation: str) -> dict:
+        """A conversation's tracker, by its id in Rasa (rest_conversation, widget_conversation)."""
         with urllib.request.urlopen(
-                f"{self.url}/conversations/{sender}/tracker?token={self.auth_token}", timeout=30) as r:
+                f"{self.url}/conversations/{conversation}/tracker?token={self.auth_token}", timeout=30) as r:
             return json.loads(r.read())
+
+    def conversations_with(self, text: str) -> Set[str]:
+        """The ids of the stored conversations in which someone wrote `text`, on any channel."""
+        with sqlite3.connect(self.data_dir / "conversations.db") as database:
+            rows = database.execute("SELECT DISTINCT sender_id FROM events WHERE type_name = 'user' "
+                                    "AND json_extract(data, '$.text') = ?", (text,))
+            return {conversation for conversation, in rows}
+
+
+def rest_conversation(sender: str) -> str:
+    """The conversation a REST sender's messages go to (connectors/rest.py)."""
+    return conversation_id("rest", sender)
+
+
+def widget_conversation(session_id: str) -> str:
+    """The conversation of a widget session id the server issued (connectors/socketio.py)."""
+    return conversation_id("socketio", session_conversation(session_id))
 
 
 def post_json(url: str, payload: dict, timeout: float = 30, headers: Optional[dict] = None):
@@ -144,7 +168,7 @@ SAMPLE_DIRECTORY = PROJECT_ROOT / "directory" / "sample"
 def import_directory(env: Mapping[str, str], package: Path = SAMPLE_DIRECTORY) -> None:
     """Load a resource directory package the way `make import-directory` does."""
     subprocess.run([sys.executable, "-m", "careerbot.directory", "import", str(package)],
-                   cwd=PROJECT_ROOT, env=dict(env), check=True, capture_output=True)
+                   cwd=PROJECT_ROOT, env=dict(env), check=True, capture_output=True, umask=USUAL_UMASK)
 
 
 def start_assistant(work_dir: Path, extra_env: Optional[Mapping[str, str]] = None) -> Assistant:

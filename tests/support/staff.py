@@ -7,15 +7,18 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, Mapping, Optional, Tuple
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 import requests
 import sqlalchemy as sa
+from requests.adapters import HTTPAdapter
 
 from tests.support import rasa_events
-from tests.support.servers import ServerProcess, base_env, start_web_app
+from tests.support.servers import USUAL_UMASK, ServerProcess, base_env, start_web_app
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 COUNSELOR = ("casey", "counselor", "counselor-password-1")
@@ -56,7 +59,7 @@ def run_console_cli(env: Mapping[str, str], *args: str, password: Optional[str] 
     if password is not None:
         env["STAFF_PASSWORD"] = password
     return subprocess.run([sys.executable, "-m", "careerbot.console", *args], env=env, capture_output=True,
-                          text=True, timeout=300, stdin=subprocess.DEVNULL)
+                          text=True, timeout=300, stdin=subprocess.DEVNULL, umask=USUAL_UMASK)
 
 
 def create_staff(env: Mapping[str, str]) -> None:
@@ -87,12 +90,27 @@ def seeded_console(database: str, work: Path, conversations: Iterable[rasa_event
         yield server.url, url, env
 
 
-class StaffClient:
-    """A signed-in (or anonymous) visitor of the console, keeping cookies like a browser."""
+class _FromAddress(HTTPAdapter):
+    """Connections from one local address. All of 127.0.0.0/8 is loopback, so one test can be
+    clients at several addresses, as the sign-in throttle sees them."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, source_address=(self.address, 0), **kwargs)
+
+
+class StaffClient:
+    """A signed-in (or anonymous) visitor of the console, keeping cookies like a browser;
+    connecting from `address` (a 127.x.y.z) when given."""
+
+    def __init__(self, base_url: str, address: Optional[str] = None) -> None:
         self.base_url = base_url
         self.http = requests.Session()
+        if address:
+            self.http.mount("http://", _FromAddress(address))
 
     def get(self, path: str, **kwargs) -> requests.Response:
         kwargs.setdefault("allow_redirects", False)
@@ -111,16 +129,44 @@ class StaffClient:
         assert match, f"no CSRF token on the page (status {page.status_code})"
         return match.group(1)
 
-    def login(self, username: str, password: str, headers: Optional[dict] = None) -> requests.Response:
+    def login_token(self) -> str:
+        """The token of a fresh sign-in form (its cookie is kept)."""
         form = self.get("/staff/login")
-        token = re.search(r'name="login_token" value="([^"]+)"', form.text).group(1)
+        return re.search(r'name="login_token" value="([^"]+)"', form.text).group(1)
+
+    def login(self, username: str, password: str, headers: Optional[dict] = None,
+              token: Optional[str] = None) -> requests.Response:
         return self.http.post(self.base_url + "/staff/login", timeout=60, allow_redirects=False,
                               headers=headers or {},
-                              data={"login_token": token, "username": username, "password": password})
+                              data={"login_token": token or self.login_token(), "username": username,
+                                    "password": password})
 
 
-def signed_in(base_url: str, account=COUNSELOR) -> StaffClient:
-    client = StaffClient(base_url)
+def signed_in(base_url: str, account=COUNSELOR, address: Optional[str] = None) -> StaffClient:
+    client = StaffClient(base_url, address)
     response = client.login(account[0], account[2])
     assert response.status_code == 303, response.text
     return client
+
+
+def sign_ins_at_once(base_url: str, username: str, password: str, count: int,
+                     address: Optional[str] = None) -> List[int]:
+    """The statuses of `count` sign-ins sent at the same moment, each from its own sign-in form."""
+    clients = [StaffClient(base_url, address) for _ in range(count)]
+    tokens = [client.login_token() for client in clients]
+    start = threading.Barrier(count)
+
+    def sign_in(index: int) -> int:
+        start.wait()
+        return clients[index].login(username, password, token=tokens[index]).status_code
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(sign_in, range(count)))
+
+
+def audit_rows(client: StaffClient, action: str) -> list:
+    """(who, what, details) of the audit log's entries of one action, as an admin reads them."""
+    page = client.get(f"/staff/audit?action={action}")
+    assert page.status_code == 200
+    return re.findall(r'<td>([^<]*)</td>\s*<td><span class="chip">' + action +
+                      r'</span></td>\s*<td>([^<]*)</td>\s*<td class="details">(.*?)</td>', page.text, re.S)

@@ -15,6 +15,7 @@ from sanic import Request
 from sanic.response import HTTPResponse, redirect
 
 from careerbot.console import accounts
+from careerbot.web.security import is_https
 from careerbot.web.staff.rendering import render
 
 SESSION_COOKIE = "staff_session"
@@ -28,16 +29,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def route_name(request: Request) -> str:
     return request.route.name.rsplit(".", 1)[-1] if request.route else ""
-
-
-def is_https(request: Request) -> bool:
-    # Behind a TLS-terminating proxy the app sees plain HTTP; the proxy says so in this header.
-    forwarded_proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    return forwarded_proto == "https" or request.scheme == "https"
-
-
-def client_address(request: Request) -> str:
-    return request.remote_addr or request.ip or "unknown"
 
 
 def set_cookie(request: Request, response: HTTPResponse, name: str, value: str, path: str = COOKIE_PATH,

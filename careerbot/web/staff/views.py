@@ -17,12 +17,13 @@ from sanic.response import HTTPResponse, json as json_response, redirect
 
 from careerbot.console import accounts, alerts, audit, casework, privacy, queries
 from careerbot.console.filters import ConversationFilter, FilterError, local_zone
+from careerbot.web.security import client_address
 from careerbot.web.staff import charts
 from careerbot.web.staff.rendering import iso_time, render, render_markup
 from careerbot.web.staff.runtime import StaffRuntime
 from careerbot.web.staff.security import (
-    LOGIN_COOKIE, LOGIN_PATH, PUBLIC_ROUTES, SAFE_METHODS, SESSION_COOKIE, client_address, delete_cookie,
-    new_login_token, refuse_anonymous, refuse_csrf, route_name, safe_next, set_cookie,
+    LOGIN_COOKIE, LOGIN_PATH, PUBLIC_ROUTES, SAFE_METHODS, SESSION_COOKIE, delete_cookie, new_login_token,
+    refuse_anonymous, refuse_csrf, route_name, safe_next, set_cookie,
 )
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -138,14 +139,14 @@ async def login_submit(request: Request):
     if not username or not password:
         return _login_form(request, 400, "Enter your username and password.", username)
     address = client_address(request)
-    if await runtime.run(accounts.failures_left, runtime.db, username, address) <= 0:
+    try:
+        user = await runtime.run(accounts.authenticate, runtime.db, username, password, address)
+    except accounts.TooManyAttempts:
         minutes = accounts.FAILURE_WINDOW_SECONDS // 60
         return _login_form(request, 429, f"Too many failed sign-in attempts. Wait {minutes} minutes, "
                                          f"then try again, or ask an admin to reset your password.", username)
-    user = await runtime.run(accounts.authenticate, runtime.db, username, password, address)
     if user is None:
         return _login_form(request, 401, "That username and password do not match.", username)
-    await runtime.run(accounts.clear_failures, runtime.db, username, address)
     token = await runtime.run(accounts.start_session, runtime.db, user)
     await runtime.run(audit.record, runtime.db, user.username, "login")
     response = redirect(safe_next(form.get("next")), status=303)

@@ -2,7 +2,8 @@
  * Career assistant chat widget: one <script> tag puts the chat on any page (docs/widget.md).
  *
  * It talks to the Rasa server's socket.io channel: on connect it sends `session_request` with the
- * session id kept in sessionStorage (a new id comes back in `session_confirm`), user messages go
+ * session id kept in sessionStorage, and `session_confirm` brings back the id to keep (the same one
+ * if the server issued it, else a new one: only the server makes them), user messages go
  * out as `user_uttered` {message, session_id} and replies come in as `bot_uttered`
  * {text, quick_replies}. The transcript is kept in sessionStorage too, so a reload or a move to
  * another page of the site shows the conversation again; closing the tab forgets it, which matters
