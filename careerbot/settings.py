@@ -9,6 +9,7 @@ import ipaddress
 import os
 import re
 import secrets
+import stat
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
@@ -41,9 +42,15 @@ def data_dir(env: Optional[Mapping[str, str]] = None) -> Path:
     path = Path(env.get("CAREERBOT_DATA_DIR") or PROJECT_ROOT / "var")
     path.mkdir(parents=True, exist_ok=True)
     # A folder made before, by an older version or by hand; one another user owns (a mounted
-    # volume) is theirs to set.
+    # volume) is theirs to set. Its files made before (the SQLite databases, readable by all
+    # under the usual umask) hold conversations and password hashes: they become this user's
+    # alone too.
     if path.stat().st_uid == os.geteuid():
         path.chmod(0o700)
+        for entry in path.iterdir():
+            details = entry.lstat()
+            if stat.S_ISREG(details.st_mode) and details.st_uid == os.geteuid() and details.st_mode & 0o077:
+                entry.chmod(stat.S_IMODE(details.st_mode) & 0o700)
     return path
 
 

@@ -1,6 +1,9 @@
 """The plain-Python package: content structure, contact validation, safety net, office, places."""
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 
 from careerbot import content
@@ -236,3 +239,24 @@ def test_a_message_not_understood_is_offered_its_two_likeliest_topics():
                                      {"name": "out_of_scope", "confidence": 0.6},
                                      {"name": "ask_job_search", "confidence": 0.3}]) == []
 
+
+
+def test_a_data_folder_from_an_older_version_becomes_private_with_its_databases(tmp_path):
+    """An office upgrading keeps its var/: conversations and password hashes written there
+    before, readable by every user of the machine, become readable by the assistant's user only."""
+    from careerbot.settings import data_dir
+
+    folder = tmp_path / "var"
+    folder.mkdir(mode=0o755)
+    database = folder / "conversations.db"
+    database.write_bytes(b"stored conversations")
+    database.chmod(0o644)
+    (folder / "production").mkdir(mode=0o755)
+    umask = os.umask(0o022)
+    try:
+        assert data_dir({"CAREERBOT_DATA_DIR": str(folder)}) == folder
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    assert database.read_bytes() == b"stored conversations"
