@@ -33,7 +33,6 @@ does the same for the Rasa server's model).
 import argparse
 import functools
 import gc
-import hmac
 import os
 import sys
 from typing import Optional
@@ -48,7 +47,7 @@ from sanic.exceptions import SanicException  # noqa: E402
 
 from careerbot.nlp import english_words  # noqa: E402
 from careerbot.places import PlaceIndex  # noqa: E402
-from careerbot.settings import SettingsError, action_server_token  # noqa: E402
+from careerbot.settings import SettingsError, action_server_token, carries_bearer_token  # noqa: E402
 
 _create_rasa_sdk_app = rasa_sdk.endpoint.create_app
 
@@ -62,13 +61,10 @@ OPEN_PATHS = frozenset({"/health"})
 
 
 def _caller_check(token: str):
-    expected = f"Bearer {token}".encode()
-
     async def refuse_unknown_callers(request) -> Optional[response.HTTPResponse]:
         if request.path in OPEN_PATHS:
             return None
-        # Bytes: compare_digest refuses text that is not ASCII.
-        if hmac.compare_digest(request.headers.get("authorization", "").encode(), expected):
+        if carries_bearer_token(request.headers.get("authorization", ""), token):
             return None
         return response.json({"error": "The action server runs actions only for the Rasa server, "
                                        "which sends its token (ACTION_SERVER_TOKEN)."},

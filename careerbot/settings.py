@@ -5,6 +5,7 @@ repository, and never logged.
 """
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import os
 import re
@@ -98,6 +99,12 @@ def _shared_secret(env: Optional[Mapping[str, str]], name: str, new_if_unset: bo
         raise SettingsError(f"{name} is not set: {needed_because} (`make run` and "
                             "`make run-production` make one when it is unset)")
     return _checked_secret(name, value)
+
+
+def carries_bearer_token(authorization: str, token: str) -> bool:
+    """Whether an `Authorization` header's value is `Bearer <token>`, compared in constant time
+    (as bytes: compare_digest refuses text that is not ASCII)."""
+    return hmac.compare_digest(authorization.encode(errors="replace"), f"Bearer {token}".encode())
 
 
 def action_server_token(env: Optional[Mapping[str, str]] = None, new_if_unset: bool = False) -> str:

@@ -22,7 +22,6 @@ are not offered.
 """
 from __future__ import annotations
 
-import hmac
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -32,7 +31,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from careerbot.conversation_ids import conversation_id
-from careerbot.settings import SettingsError, rest_channel_token
+from careerbot.settings import SettingsError, carries_bearer_token, rest_channel_token
 from careerbot.text_input import MAX_MESSAGE_CHARS, MAX_SENDER_ID_CHARS, clean_message_text
 from connectors.turn_failure import NOT_SAVED_NOTE, handle_turn
 
@@ -66,7 +65,7 @@ class RestInput(InputChannel):
 
         @rest_webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if self.token and not _has_token(request, self.token):
+            if self.token and not carries_bearer_token(request.headers.get("Authorization", ""), self.token):
                 return response.json({"error": "This REST channel needs its token: "
                                                "Authorization: Bearer <REST_CHANNEL_TOKEN>."},
                                      status=401, headers={"WWW-Authenticate": "Bearer"})
@@ -88,11 +87,6 @@ class RestInput(InputChannel):
                                   for reply in collector.messages])
 
         return rest_webhook
-
-
-def _has_token(request: Request, token: Text) -> bool:
-    sent = request.headers.get("Authorization", "")
-    return hmac.compare_digest(sent.encode(errors="replace"), f"Bearer {token}".encode())
 
 
 def _media_type(request: Request) -> Text:
