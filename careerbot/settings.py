@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Mapping, Optional, Tuple, Union
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -215,17 +215,48 @@ def _web_url(name: str, value: str, secret: bool = False) -> str:
     return value
 
 
-def _positive_number(env: Mapping[str, str], name: str, default: float) -> float:
+def _env_number(env: Mapping[str, str], name: str, default: Any, kind: Callable[[str], Any],
+                is_valid: Callable[[Any], bool], requirement: str) -> Any:
     raw = env.get(name) or ""
     if not raw:
         return default
     try:
-        value = float(raw)
+        value = kind(raw)
     except ValueError:
-        value = 0.0
-    if not value > 0 or value == float("inf"):
-        raise SettingsError(f"{name} {raw!r} must be a number greater than 0")
+        value = None
+    if value is None or not is_valid(value):
+        raise SettingsError(f"{name} {raw!r} must be {requirement}")
     return value
+
+
+def _positive_number(env: Mapping[str, str], name: str, default: float) -> float:
+    return _env_number(env, name, default, float, lambda value: 0 < value < float("inf"),
+                       "a number greater than 0")
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    return _env_number(env, name, default, int, lambda value: value >= 1,
+                       "a whole number of at least 1")
+
+
+@dataclass(frozen=True)
+class ChannelRateLimit:
+    """How fast one client of the chat channels may send (careerbot/rate_limit.py): `burst`
+    messages at once, then `per_minute`; read once when a channel starts (channel_rate_limit())."""
+
+    per_minute: float
+    burst: int
+
+
+def channel_rate_limit(env: Optional[Mapping[str, str]] = None) -> ChannelRateLimit:
+    """The channels' rate limit (CHANNEL_RATE_PER_MINUTE, CHANNEL_RATE_BURST), validated.
+
+    A fast typist sends about one message a second, a few in a row at most; and only messages
+    sent before the previous one was answered count. The defaults never stop a person; a client
+    that floods has ten messages handled besides the one in progress, then one a second."""
+    env = os.environ if env is None else env
+    return ChannelRateLimit(per_minute=_positive_number(env, "CHANNEL_RATE_PER_MINUTE", 60.0),
+                            burst=_whole_number(env, "CHANNEL_RATE_BURST", 10))
 
 
 def staff_public_url(env: Optional[Mapping[str, str]] = None) -> str:

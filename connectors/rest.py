@@ -17,11 +17,19 @@ only the configured origins pass (`rasa run --cors`). With REST_CHANNEL_TOKEN se
 must carry it (`Authorization: Bearer <token>`, 401 otherwise); the production profile runs the
 channel only then.
 
+Each sender, at each address, has its own rate limit on the messages it sends before its previous
+one is answered (careerbot/rate_limit.py, CHANNEL_RATE_PER_MINUTE and CHANNEL_RATE_BURST): a
+message over it is not handled and gets a 429 with Retry-After. With the address in the key, a
+client that floods under another's sender id uses up only its own allowance. (Behind nginx every
+request comes from nginx's address; there the channel needs REST_CHANNEL_TOKEN, which only
+trusted clients hold, and nginx limits each address.)
+
 Same name and route as Rasa's (`rest`, /webhooks/rest/webhook). Streaming replies (`?stream=true`)
 are not offered.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -31,7 +39,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from careerbot.conversation_ids import conversation_id
-from careerbot.settings import SettingsError, carries_bearer_token, rest_channel_token
+from careerbot.rate_limit import SLOW_DOWN_NOTE, RateLimiter
+from careerbot.settings import (ChannelRateLimit, SettingsError, carries_bearer_token,
+                                channel_rate_limit, rest_channel_token)
 from careerbot.text_input import MAX_MESSAGE_CHARS, MAX_SENDER_ID_CHARS, clean_message_text
 from connectors.turn_failure import NOT_SAVED_NOTE, handle_turn
 
@@ -49,12 +59,13 @@ class RestInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "RestInput":
         # The token is a secret: it comes from the environment, never from credentials.yml.
         try:
-            return cls(rest_channel_token())
+            return cls(rest_channel_token(), channel_rate_limit())
         except SettingsError as error:
             raise InvalidConfigException(f"REST channel: {error}.") from None
 
-    def __init__(self, token: Text = "") -> None:
+    def __init__(self, token: Text, limit: ChannelRateLimit) -> None:
         self.token = token
+        self.limiter = RateLimiter(limit.per_minute, limit.burst)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         rest_webhook = Blueprint("rest_webhook", __name__)
@@ -75,11 +86,20 @@ class RestInput(InputChannel):
             body, problem = _parse(request)
             if problem:
                 return response.json({"error": problem}, status=400)
+            client = (request.ip, body["sender"])
+            wait = self.limiter.admit(client)
+            if wait:
+                return response.json({"error": SLOW_DOWN_NOTE}, status=429,
+                                     headers={"Retry-After": str(math.ceil(wait))})
             collector = CollectingOutputChannel()
             message = UserMessage(clean_message_text(body["message"]), collector,
                                   conversation_id(self.name(), body["sender"]),
                                   input_channel=self.name(), metadata=body.get("metadata"))
-            if not await handle_turn(on_new_message, message):
+            try:
+                handled = await handle_turn(on_new_message, message)
+            finally:
+                self.limiter.finished(client)
+            if not handled:
                 return response.json({"error": NOT_SAVED_NOTE}, status=503,
                                      headers={"Retry-After": "30"})
             # Addressed to the sender the client named, as by Rasa's channel.

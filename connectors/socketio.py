@@ -1,6 +1,6 @@
 """Rasa's socket.io channel for the website chat widget, made safe and working.
 
-Four things are wrong with `rasa.core.channels.socketio.SocketIOInput` as Rasa 3.6 ships it:
+Five things are wrong with `rasa.core.channels.socketio.SocketIOInput` as Rasa 3.6 ships it:
 
 1. It accepts a connection from any origin (it turns engine.io's origin check off), so any web
    page could open a chat in a visitor's name. Here only the office's configured origins
@@ -19,6 +19,11 @@ Four things are wrong with `rasa.core.channels.socketio.SocketIOInput` as Rasa 3
    a sender id PostgreSQL cannot store) fails inside the server. Here a message goes to the
    conversation its socket's `session_request` was confirmed for, whatever the message says, with
    a text no longer than any channel accepts.
+5. It handles every message a client sends, however many: one socket sent 150 in 1.3 s, and
+   everyone else's messages waited behind them. Here each socket has its own rate limit on the
+   messages it sends before its previous one is answered (careerbot/rate_limit.py,
+   CHANNEL_RATE_PER_MINUTE and CHANNEL_RATE_BURST); a message over it is not handled, and the
+   socket is told so (SLOW_DOWN_NOTE), so that the person can send it again.
 
 It also keeps `rasa run --cors …` (which `make run` passes, and which Rasa's docs suggest for web
 chats) from breaking the widget: Sanic-CORS would add a second Access-Control-Allow-Origin header
@@ -38,7 +43,9 @@ from sanic import Blueprint, Request
 from sanic_cors.core import SANIC_CORS_EVALUATED
 
 from careerbot.conversation_ids import WidgetSessions, conversation_id, session_conversation
-from careerbot.settings import SettingsError, allowed_origins, widget_session_secret
+from careerbot.rate_limit import SLOW_DOWN_NOTE, RateLimiter
+from careerbot.settings import (SettingsError, allowed_origins, channel_rate_limit,
+                                widget_session_secret)
 from careerbot.text_input import MAX_MESSAGE_CHARS, clean_message_text
 from connectors.turn_failure import reporting_failures
 
@@ -52,8 +59,11 @@ class WidgetSocketIOInput(SocketIOInput):
         # Settings are read at blueprint time, so the server's environment decides.
         try:
             self.sessions = WidgetSessions(widget_session_secret())
+            limit = channel_rate_limit()
         except SettingsError as error:
             raise InvalidConfigException(f"Website widget channel: {error}.") from None
+        # By socket: each is one client, and a socket's messages all reach this process.
+        self.limiter = RateLimiter(limit.per_minute, limit.burst)
         socketio_webhook = super().blueprint(on_new_message)
         # Rasa creates the server with cors_allowed_origins=[], which disables engine.io's origin
         # check. A test of the origin switches it back on: the handshake of a page from any other
@@ -68,8 +78,18 @@ class WidgetSocketIOInput(SocketIOInput):
 
         async def handle_user_message(sid: Text, data: Any) -> None:
             message = self._user_message(sid, data)
-            if message is not None:
+            if message is None:
+                return
+            if self.limiter.admit(sid):
+                logger.info("Refused a socket.io message over the client's rate limit.")
+                # To this socket only: the message was its own, and nothing else happened.
+                await self.sio.emit(self.bot_message_evt, {"text": SLOW_DOWN_NOTE}, room=sid,
+                                    namespace=self.namespace)
+                return
+            try:
                 await handle_turn(message)
+            finally:
+                self.limiter.finished(sid)
 
         self.sio.on(self.user_message_evt, namespace=self.namespace)(handle_user_message)
         return socketio_webhook
