@@ -26,7 +26,7 @@ from bench.common import PROJECT_ROOT, RESULTS_DIR  # noqa: E402
 REPORT = RESULTS_DIR / "REPORT.md"
 NLU_FROM_MAKE_TEST = PROJECT_ROOT / "results" / "nlu-quality.json"
 BENCHMARKS = ["nlu", "latency", "profile", "diet", "crisis", "throughput", "growth", "startup", "directory", "staff",
-              "lock_store"]
+              "lock_store", "redaction"]
 
 
 def load(name: str) -> Optional[dict]:
@@ -499,6 +499,31 @@ def lock_store(table: Table, out: List[str]) -> None:
     out.append("")
 
 
+def redaction(table: Table, out: List[str]) -> None:
+    data = load("redaction")
+    out.append("## 8. Redaction of personal details (staff console)\n")
+    if not data:
+        table.add("redaction mean per message", None, "<= 2 ms", None)
+        table.add("redaction, slowest pathological input", None, "<= 1000 ms", None)
+        out.append("Missing: bench/bench_redaction.py has not run.\n")
+        return
+    targets, wall = data["targets"], data["per_message"]["wall"]
+    out.append(f"Method: {data['method']}. Load average {data['machine']['load_average_1_5_15']}.\n")
+    out.append(f"One message: mean {wall['mean_ms']} ms, p50 {wall['p50_ms']} ms, p95 {wall['p95_ms']} ms, "
+               f"max {wall['max_ms']} ms (CPU mean {data['per_message']['cpu']['mean_ms']} ms). A list page's "
+               f"previews: p95 {data['list_page']['p95_ms']} ms; a transcript of {data['transcript']['messages']} "
+               f"messages: p95 {data['transcript']['p95_ms']} ms.\n")
+    out.append("| pathological input | ms |\n|---|---|")
+    out.extend(f"| {name} | {ms} |" for name, ms in data["pathological_ms"].items())
+    table.add("redaction mean per message", wall["mean_ms"], f"<= {targets['mean_ms']:g} ms", data["mean_ok"],
+              f"{wall['mean_ms']} ms")
+    slowest = data["slowest_pathological"]
+    table.add("redaction, slowest pathological input", data["pathological_ms"][slowest],
+              f"<= {targets['pathological_ms']:g} ms", data["pathological_ok"],
+              f"{data['pathological_ms'][slowest]} ms ({slowest})")
+    out.append("")
+
+
 def dated(name: str) -> str:
     data = load(name)
     if data is None:
@@ -523,6 +548,7 @@ def main() -> None:
     resources(table, sections)
     directory_and_staff(table, sections)
     lock_store(table, sections)
+    redaction(table, sections)
     # Written by hand with each change; figures are from the runs that motivated them.
     sections.append((PROJECT_ROOT / "bench" / "optimisations.md").read_text(encoding="utf-8"))
     machine = next((d["machine"] for d in map(load, BENCHMARKS) if d and isinstance(d.get("machine"), dict)), {})

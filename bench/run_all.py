@@ -35,6 +35,7 @@ BENCHMARKS = [
     ("directory", ["bench/bench_directory.py"], 420, True),
     ("staff", ["bench/bench_staff.py"], 900, False),
     ("lock_store", ["bench/bench_lock_store.py"], 120, False),
+    ("redaction", ["bench/bench_redaction.py"], 300, False),
 ]
 
 

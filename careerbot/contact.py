@@ -14,6 +14,8 @@ from typing import Callable, Optional
 import phonenumbers
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from careerbot.phone_numbers import HOME_REGION, international_prefix_as_plus
+
 _NAME_PREFIX = re.compile(r"^((ok|okay|sure|yes|yeah|yep|fine)[,.!]?\s+)?"
                           r"(my name is|my name's|my names|name is|i am|i'm|im|it's|its|this is|call me)?\s*",
                           re.IGNORECASE)
@@ -28,7 +30,6 @@ _NAME_IN_PASSING = re.compile(
     r"(?:^|[\s,.;!(])(?:(?P<sure>my name is|my name's|my names|name's|name is|me llamo|mi nombre es)"
     r"|i am|i'm|im|this is|it's|its|call me|soy)"
     r"\s+(?P<name>[^\W\d_][^\W\d_'\-]*(?:[ ][^\W\d_][^\W\d_'\-]*)?)", re.IGNORECASE)
-HOME_REGION = "US"
 # Answers that are not names, typed where a name is asked.
 _NOT_NAMES = {"yes", "yeah", "yep", "ok", "okay", "sure", "no", "nope", "idk", "hi", "hello",
               "thanks", "thank", "lol", "what", "why", "huh", "nvm", "nevermind", "actually",
@@ -63,14 +64,10 @@ def clean_name(text: Optional[str]) -> Optional[str]:
     return " ".join(w[:1].upper() + w[1:] if w.islower() else w for w in words)
 
 
-# "0049 151 ..." as written in Europe: "00" is there what "+" is to libphonenumber.
-_INTERNATIONAL_PREFIX = re.compile(r"(?<![\d+])00(?=[1-9])")
-
-
 def _phone_numbers(text: str):
     """Phone numbers in the text: valid ones, and ones written with a country code ("+44 7700
     900123") that are possible for that country, which the read-back lets the person check."""
-    text = _INTERNATIONAL_PREFIX.sub("+", text)
+    text = international_prefix_as_plus(text)
     for match in phonenumbers.PhoneNumberMatcher(text, HOME_REGION, leniency=phonenumbers.Leniency.POSSIBLE):
         if phonenumbers.is_valid_number(match.number) or (
                 match.raw_string.lstrip().startswith("+") and phonenumbers.is_possible_number(match.number)):
@@ -126,7 +123,7 @@ def _name_beside_detail(text: str, is_common_word: Callable[[str], bool]) -> Opt
     """A name written beside a phone number or e-mail without "I'm" ("Ray Chen, 217 555 0190",
     "counselor pls, Derek 217 555 0168"): a chunk of one to three words of which one at least is
     capitalised and none is a common lower-case word."""
-    text = _INTERNATIONAL_PREFIX.sub("+", text)
+    text = international_prefix_as_plus(text)
     spans = [m.span() for m in _EMAIL.finditer(text)] + [(m.start, m.end) for m in _phone_numbers(text)]
     if not spans:
         return None

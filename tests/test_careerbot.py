@@ -57,6 +57,9 @@ def test_things_that_are_not_names_are_refused(typed):
     ("+1 217.555.0134", "phone", "217-555-0134"), ("call me at 2175550134", "phone", "217-555-0134"),
     ("Sam@Example.org", "email", "sam@example.org"), ("my email is a.b+c@mail.example.com", "email",
                                                       "a.b+c@mail.example.com"),
+    # "00" starts an international number as "+" does, but not inside one.
+    ("0044 20 7946 0958", "phone", "+44 20 7946 0958"), ("217-555-0010", "phone", "217-555-0010"),
+    ("call 217 555 0010", "phone", "217-555-0010"), ("(217) 555-0010", "phone", "217-555-0010"),
 ])
 def test_phone_numbers_and_emails_are_normalised(typed, kind, value):
     detail = parse_contact_detail(typed)

@@ -19,7 +19,7 @@ from careerbot.web.staff.security import PUBLIC_ROUTES
 from tests.support import rasa_events as ev
 from tests.support.staff import (
     ADMIN, COUNSELOR, StaffClient, audit_rows, console_env, create_staff, run_console_cli, signed_in,
-    sqlite_url, start_staff_web_app,
+    sqlite_url, start_staff_web_app, timeline,
 )
 
 SENDER = "access-test-1"
@@ -185,8 +185,21 @@ def test_counselor_cannot_use_admin_pages(console):
     # Still there, still redacted for the counselor.
     transcript = counselor.get(f"/staff/conversation?id={SENDER}")
     assert transcript.status_code == 200
-    assert "sam@example.com" not in transcript.text and "[email]" in transcript.text
+    events = timeline(transcript.text)
+    assert "sam@example.com" not in events and "[email]" in events
     assert "Reveal details" not in transcript.text
+
+
+def test_contact_left_for_a_call_back_is_shown_only_in_the_opened_case(console):
+    base_url, _ = console
+    for account in (COUNSELOR, ADMIN):
+        client = signed_in(base_url, account)
+        queue = client.get("/staff/queue").text
+        live = client.get("/staff/queue/live?list=outdated").json()["html"]  # what open queue pages receive
+        for shown in (queue, live):
+            assert "sam@example.com" not in shown and "E-mail address left" in shown
+    opened = signed_in(base_url, COUNSELOR).get(f"/staff/conversation?id={SENDER}").text
+    assert "sam@example.com" in opened
 
 
 def test_admin_can_use_admin_pages(console):

@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.servers import buttons, rest_conversation, start_assistant
 from tests.support.staff import (
-    ADMIN, COUNSELOR, console_env, create_staff, postgres_database, signed_in, start_staff_web_app,
+    ADMIN, COUNSELOR, console_env, create_staff, postgres_database, signed_in, start_staff_web_app, timeline,
 )
 
 
@@ -117,10 +117,15 @@ def test_handoff_with_contact_details_enters_the_queue(running):
     assert ("handoff_requested", True) in tracker_slots(assistant, conversation)
     client = signed_in(base_url, COUNSELOR)
     item = queue_item(client.get("/staff/queue").text, conversation)
-    assert "badge-handoff" in item and "Jane Doe" in item and "217-555-0134" in item
+    # Everyone watching the queue sees that a number was left, not the number.
+    assert "badge-handoff" in item and "Jane Doe" in item and "Phone number left" in item
+    assert "217-555-0134" not in item
     assert sender in client.get("/staff/conversations?handoff=yes&intent=request_human").text
+    # The counselor who opens the case gets the number in the Call back panel; the events stay redacted.
     transcript = client.get(f"/staff/conversation?id={conversation}").text
-    assert "217-555-0134" not in transcript and "[phone]" in transcript  # redacted outside the queue
+    events = timeline(transcript)
+    assert "217-555-0134" not in events and "[phone]" in events
+    assert "217-555-0134" in transcript
     admin = signed_in(base_url, ADMIN)
     assert admin.post("/staff/conversation/reveal", {"sender_id": conversation, "reason": "calling Jane back"}
                       ).status_code == 303

@@ -19,14 +19,25 @@ from urllib.parse import quote, urlencode
 import pytest
 import sqlalchemy as sa
 
+from careerbot.console import migrations
+from careerbot.console.db import Database
+from careerbot.console.filters import ConversationFilter
+from careerbot.console.queries import list_conversations
+from careerbot.console.summaries import SummarySync
 from tests.support import rasa_events as ev
 from tests.support.staff import (
-    ADMIN, COUNSELOR, console_env, postgres_database, run_console_cli, seeded_console, signed_in, sqlite_url,
+    ADMIN, COUNSELOR, console_env, create_staff, postgres_database, run_console_cli, seeded_console, signed_in,
+    sqlite_url, start_staff_web_app, timeline,
 )
 
 NOW = time.time()
 DAY = 86400
 PHONE, EMAIL, STREET = "217-555-0134", "alice@example.com", "45 Oak Avenue Apt 2"
+# A service the assistant listed: its number and address are public, unlike the person's.
+LISTED_PHONE, LISTED_ADDRESS = "217-555-0104", "75 Placeholder Road, Springfield, IL 62704"
+# Forms the first redaction patterns showed as typed (issue 22).
+UNUSUAL_FORMS = {"2 1 7 5 5 5 0 1 9 9": "[phone]", "+44 7700 900123": "[phone]",
+                 "jane dot doe at gmail dot com": "[email]", "457-55-5462": "[ssn]", "1234 Elm": "[address]"}
 SLACK_CONVERSATIONS = 55
 
 
@@ -45,6 +56,8 @@ def _handoff():
         ev.bot("Transportation can make work hard to reach."),
         ev.slot("referrals_shown", [{"id": "r-ride", "name": "Ride Share Program",
                                      "category": "transportation_assistance"}]),
+        ev.bot(f"Ride Share Program — Transportation assistance\n{LISTED_ADDRESS} · 0.6 miles\n"
+               f"{LISTED_PHONE} · Mon–Fri 8 am–5 pm (open now)", response="action_find_resources"),
         ev.user(f"can I talk to a person? I'm at {STREET}, mail {EMAIL}", "request_human", 0.97),
         ev.action("handoff_form"),
         ev.bot("What name should the counselor use for you?"),
@@ -76,6 +89,11 @@ def _seed():
         ev.Conversation("request-1", NOW - 6 * DAY).add(
             *ev.session_start(), ev.user(f"my number is {PHONE}", "inform", 0.9),
             ev.bot("Thanks, noted.")),
+        ev.Conversation("forms-1", NOW - 6.5 * DAY).add(
+            *ev.session_start(),
+            ev.user("my ssn is 457-55-5462, call 2 1 7 5 5 5 0 1 9 9 or +44 7700 900123, or write to jane dot doe at "
+                    "gmail dot com. I live at 1234 Elm", "inform", 0.6),
+            ev.bot("I don't know a place called 1234 Elm.")),
     ]
     for number in range(SLACK_CONVERSATIONS):
         conversations.append(ev.Conversation(f"slack-{number:02d}", NOW - 7 * DAY - number * 3600).add(
@@ -108,7 +126,8 @@ class Console:
         engine = sa.create_engine(self.database_url)
         try:
             with engine.begin() as connection:
-                return connection.execute(sa.text(statement), params).fetchall()
+                result = connection.execute(sa.text(statement), params)
+                return result.fetchall() if result.returns_rows else None
         finally:
             engine.dispose()
 
@@ -204,9 +223,13 @@ def test_transcript_shows_messages_nlu_actions_slots_and_referrals_redacted(cons
                      "<code>barrier</code>", "Ride Share Program", "transportation_assistance", "rest",
                      "handoff_requested", "Handoff", "1 referral"):
         assert expected in page, expected
+    events = timeline(page)
     for secret in (PHONE, EMAIL, STREET, "45 Oak"):
-        assert secret not in page, secret
-    assert "[phone]" in page and "[email]" in page and "[address]" in page
+        assert secret not in events, secret
+    assert "[phone]" in events and "[email]" in events and "[address]" in events
+    # The assistant read the phone number back: that is redacted; the service it listed is not.
+    assert "A counselor will contact you at [phone]." in events
+    assert LISTED_PHONE in events and LISTED_ADDRESS in events
     # Previous/next conversation in list order (newest first): crisis-1 is newer, carryover-1 older.
     assert 'href="/staff/conversation?id=crisis-1"' in page and 'href="/staff/conversation?id=carryover-1"' in page
     filtered = console.counselor.get("/staff/conversation?id=crisis-1&crisis=yes").text
@@ -218,11 +241,36 @@ def test_lists_and_exports_are_redacted(console):
     assert PHONE not in listing and "my number is [phone]" in listing
 
 
-def test_follow_up_queue_oldest_first_with_contact_details_and_handling(console):
+def test_numbers_spaced_out_international_worded_emails_ssns_and_addresses_are_redacted_everywhere(console):
+    listing = console.counselor.get("/staff/conversations?intent=inform").text
+    transcript = console.counselor.get("/staff/conversation?id=forms-1").text
+    exported = console.counselor.get("/staff/conversations/export.json?intent=inform").text
+    for page in (listing, transcript, exported):
+        for typed, mark in UNUSUAL_FORMS.items():
+            assert typed not in page, typed
+            assert mark in page, mark
+    assert "I don&#39;t know a place called [address]." in transcript  # read back by the assistant
+    # A preview summarised before redaction found these forms is redacted when shown.
+    console.sql("UPDATE console_conversations SET first_message = 'text me 2 1 7 5 5 5 0 1 9 9' "
+                "WHERE sender_id = 'formula-1'")
+    listing = console.counselor.get("/staff/conversations?intent=out_of_scope").text
+    assert "text me [phone]" in listing and "2 1 7 5" not in listing
+
+
+def test_follow_up_queue_oldest_first_contact_details_only_in_the_opened_case_and_handling(console):
     queue = console.counselor.get("/staff/queue").text
     order = [sender for sender in re.findall(r'conversation\?id=([^"&#]+)', queue)]
     assert order == ["carryover-1", "crisis-1", "handoff-1"]  # crises first, then oldest first
-    assert "Alice Smith" in queue and PHONE in queue  # left for the callback: staff need them
+    # Everyone watching the queue sees who waits and that a number was left, not the number.
+    assert "Alice Smith" in queue and "Phone number left" in queue and PHONE not in queue
+    assert PHONE not in console.admin.get("/staff/queue").text
+    # The counselor who opens the case gets it to call back, and the audit log says so.
+    case = console.counselor.get("/staff/conversation?id=handoff-1").text
+    callback = re.search(r'<section class="panel" id="callback".*?</section>', case, re.S).group(0)
+    assert "Alice Smith" in callback and PHONE in callback
+    shown = console.admin.get(f"/staff/audit?action=show_contact&actor={COUNSELOR[0]}").text
+    assert "handoff-1" in shown and "phone number" in shown
+    assert 'id="callback"' not in console.counselor.get("/staff/conversation?id=crisis-1").text  # none left
     response = console.counselor.post("/staff/conversation/handled", {"sender_id": "crisis-1", "return": "queue"})
     assert response.status_code == 303
     queue = console.counselor.get("/staff/queue").text
@@ -302,7 +350,7 @@ def test_admin_reveals_one_conversation_with_a_reason(console):
     revealed = console.admin.get("/staff/conversation?id=handoff-1").text
     assert PHONE in revealed and EMAIL in revealed and STREET in revealed
     assert "shown unredacted" in revealed
-    assert PHONE not in console.counselor.get("/staff/conversation?id=handoff-1").text
+    assert PHONE not in timeline(console.counselor.get("/staff/conversation?id=handoff-1").text)
     assert PHONE not in console.admin.get("/staff/conversation?id=request-1").text  # only that one
     audit = console.admin.get("/staff/audit?action=reveal").text
     assert "calling back about the handoff" in audit and "handoff-1" in audit and ADMIN[0] in audit
@@ -389,6 +437,47 @@ def test_purge_deletes_old_conversations_with_their_notes(backend, tmp_path):
         engine.dispose()
         # Running the migrations again changes nothing.
         assert run_console_cli(env, "migrate").returncode == 0
+
+
+# Details the redaction before migration 4 let through, in a message that also raises the crisis
+# flag: it is the conversation's preview and its crisis card's quote too.
+LET_THROUGH = "my ssn is 457-55-5462, text +44 7700 900123 or jane dot doe at gmail dot com, I feel hopeless"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_details_kept_by_an_older_redaction_are_no_longer_found_by_search(backend, tmp_path):
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(postgres_database()) if backend == "postgresql" else sqlite_url(data_dir)
+        ev.store(url, [ev.Conversation("older-1", NOW - DAY).add(
+            *ev.session_start(), ev.user(LET_THROUGH, "crisis"), ev.slot("crisis_flag", True))])
+        db = Database(url)
+        stack.callback(db.dispose)
+        with pytest.MonkeyPatch.context() as older:  # a database of the version before
+            older.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+            migrations.migrate(db)
+        SummarySync(db).run()
+        with db.transaction() as connection:  # summarised as the older redaction left it
+            for statement in ("UPDATE console_messages SET text = :t",
+                              "UPDATE console_conversations SET first_message = :t, crisis_message = :t",
+                              *(() if db.is_postgres else ("UPDATE console_message_search SET text = :t",))):
+                connection.execute(sa.text(statement), {"t": LET_THROUGH})
+        assert [row["sender_id"] for row in list_conversations(db, ConversationFilter(q="900123")).rows] == ["older-1"]
+
+        env = console_env(data_dir, url if backend == "postgresql" else None)
+        create_staff(env)
+        server = start_staff_web_app(env, tmp_path / "logs")  # migrates as it starts, as after an upgrade
+        stack.callback(server.stop)
+        counselor = signed_in(server.url, COUNSELOR)
+        for typed in ("457-55-5462", "7700 900123", "jane dot doe", "gmail"):
+            assert "older-1" not in counselor.get("/staff/conversations?" + urlencode({"q": typed})).text, typed
+        assert "older-1" in counselor.get("/staff/conversations?q=hopeless").text
+        with db.transaction() as connection:
+            stored = connection.execute(sa.text(
+                "SELECT first_message, crisis_message FROM console_conversations")).one()
+        redacted = "my ssn is [ssn], text [phone] or [email], I feel hopeless"
+        assert tuple(stored) == (redacted, redacted)
 
 
 # Conversation ids as each channel forms them now (careerbot/conversation_ids.py), and as they were

@@ -1,5 +1,5 @@
-"""The audit log: who viewed, revealed, exported, purged or deleted what, who changed which staff
-account, which sign-ins failed, and when."""
+"""The audit log: who viewed, revealed, exported, purged or deleted what, whose call-back contact
+details were shown to whom, who changed which staff account, which sign-ins failed, and when."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from careerbot.console.db import Database
 
-ACTIONS = ("login", "login_failed", "logout", "view", "reveal", "export", "export_sender",
+ACTIONS = ("login", "login_failed", "logout", "view", "show_contact", "reveal", "export", "export_sender",
            "delete_sender", "purge", "review", "handle", "tag", "note", "create_user", "change_role",
            "reset_password", "disable_user", "enable_user", "delete_user")
 PAGE_SIZE = 100

@@ -1,25 +1,33 @@
 """Numbered schema migrations for the console's own tables.
 
 A small runner instead of Alembic: the console owns a dozen tables, the migrations are plain SQL
-for two dialects, and this keeps the dependency list short. Applied versions are recorded in
+for two dialects (and a function where stored data must be rewritten, such as text redacted
+again), and this keeps the dependency list short. Applied versions are recorded in
 `console_schema_version`; each run applies the missing ones in order inside one transaction,
 under a lock, so two processes starting at once (web app and CLI) cannot both apply them.
 Rasa's `events` table is never altered.
 """
 from __future__ import annotations
 
+import functools
 import time
-from typing import Callable, List, Tuple
+from typing import Callable, List, Tuple, Union
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
+from careerbot.console import summaries
 from careerbot.console.db import Database
+
+# A migration's steps: SQL statements, or functions given the migration's connection, for data
+# that SQL alone cannot rewrite.
+Step = Union[str, Callable[[Connection], None]]
 
 # Any constant unique to this application: the key of PostgreSQL's advisory lock for migrations.
 MIGRATION_LOCK_KEY = 7_215_0001
 
 
-def _initial_schema(db: Database) -> List[str]:
+def _initial_schema(db: Database) -> List[Step]:
     serial_pk = "BIGSERIAL PRIMARY KEY" if db.is_postgres else "INTEGER PRIMARY KEY AUTOINCREMENT"
     statements = [
         # Where the incremental summary left off in Rasa's events table.
@@ -149,7 +157,7 @@ def _initial_schema(db: Database) -> List[str]:
     return statements
 
 
-def _crisis_alerts(_db: Database) -> List[str]:
+def _crisis_alerts(_db: Database) -> List[Step]:
     return [
         # The message that raised a conversation's open crisis flag: quoted on its queue card and
         # marked in its transcript (an event id of Rasa's `events`; its text redacted, as previews are).
@@ -182,16 +190,23 @@ def _crisis_alerts(_db: Database) -> List[str]:
     ]
 
 
-def _disabled_accounts(_db: Database) -> List[str]:
+def _disabled_accounts(_db: Database) -> List[Step]:
     # Set when an account is disabled (`python -m careerbot.console disable`): it cannot sign in,
     # and its sessions are refused; NULL for an account in use.
     return ["ALTER TABLE console_users ADD COLUMN disabled_at DOUBLE PRECISION"]
 
 
-MIGRATIONS: List[Tuple[int, str, Callable[[Database], List[str]]]] = [
+def _redaction_of_spaced_numbers_worded_emails_and_ssns(db: Database) -> List[Step]:
+    # Messages summarised before the redactor found numbers spaced out or written with a country
+    # code, e-mail addresses written in words and social security numbers keep them in search.
+    return [functools.partial(summaries.redact_stored_text_again, db)]
+
+
+MIGRATIONS: List[Tuple[int, str, Callable[[Database], List[Step]]]] = [
     (1, "console tables", _initial_schema),
     (2, "crisis alerts", _crisis_alerts),
     (3, "disabled accounts", _disabled_accounts),
+    (4, "stored text redacted again", _redaction_of_spaced_numbers_worded_emails_and_ssns),
 ]
 
 
@@ -222,11 +237,14 @@ def migrate(db: Database) -> List[int]:
                                     "version INTEGER PRIMARY KEY, description VARCHAR(200) NOT NULL, "
                                     "applied_at DOUBLE PRECISION NOT NULL)"))
         done = connection.execute(text("SELECT COALESCE(MAX(version), 0) FROM console_schema_version")).scalar()
-        for version, description, statements in MIGRATIONS:
+        for version, description, steps in MIGRATIONS:
             if version <= done:
                 continue
-            for statement in statements(db):
-                connection.execute(text(statement))
+            for step in steps(db):
+                if callable(step):
+                    step(connection)
+                else:
+                    connection.execute(text(step))
             connection.execute(text("INSERT INTO console_schema_version (version, description, applied_at) "
                                     "VALUES (:v, :d, :t)"), {"v": version, "d": description, "t": time.time()})
             applied.append(version)

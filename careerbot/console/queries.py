@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from careerbot.console.db import EVENTS_TABLE, Database
 from careerbot.console.filters import ConversationFilter, day_start, local_zone
-from careerbot.console.redact import redact, redact_value
+from careerbot.console.redact import ConversationRedactor, redact
 
 PAGE_SIZE = 50
 SUMMARY_COLUMNS = ("sender_id, channel, first_time, last_time, message_count, bot_message_count, "
@@ -64,11 +64,24 @@ def list_conversations(db: Database, flt: ConversationFilter, page: int = 1,
                                    params).scalar()
         pages = max(1, -(-total // page_size))
         page = min(max(1, page), pages)
-        rows = [dict(row._mapping) for row in connection.execute(text(
+        rows = [_previews_redacted(dict(row._mapping)) for row in connection.execute(text(
             f"SELECT {SUMMARY_COLUMNS} FROM console_conversations c WHERE {where} {NEWEST_FIRST} "
             f"LIMIT :limit OFFSET :offset"), dict(params, limit=page_size, offset=(page - 1) * page_size))]
         _attach_labels(connection, rows)
     return ConversationPage(rows, total, page, pages, page_size)
+
+
+def _previews_redacted(row: dict) -> dict:
+    """Previews are redacted when summarised; summaries written before redaction found all it
+    finds now (numbers spaced out, "jane at gmail dot com", SSNs) are redacted again here."""
+    for column in ("first_message", "crisis_message"):
+        row[column] = redact(row[column])
+    return row
+
+
+def contact_kind(detail: str) -> str:
+    """What a person left for a call back, without the detail itself (the form accepts these two)."""
+    return "e-mail address" if "@" in detail else "phone number"
 
 
 def _attach_labels(connection: Connection, rows: List[dict]) -> None:
@@ -90,7 +103,12 @@ def follow_up_queue(db: Database, include_handled: bool = False, limit: int = 20
         else:
             query = (f"SELECT {SUMMARY_COLUMNS} FROM console_conversations c WHERE c.followup_pending = 1 "
                      f"ORDER BY c.crisis_flag DESC, c.followup_at, c.sender_id LIMIT :limit")
-        rows = [dict(row._mapping) for row in connection.execute(text(query), {"limit": limit})]
+        rows = [_previews_redacted(dict(row._mapping)) for row in connection.execute(text(query), {"limit": limit})]
+        for row in rows:
+            # Everyone watching the queue sees it: only the counselor who opens the case is shown
+            # the detail itself (the transcript page, which audits it).
+            detail = row.pop("contact_detail")
+            row["contact_left"] = contact_kind(detail) if detail else None
         _attach_labels(connection, rows)
         deliveries = _alert_deliveries(connection, [row["sender_id"] for row in rows if row["crisis_flag"]])
         for row in rows:
@@ -177,24 +195,34 @@ def transcript(db: Database, sender_id: str, reveal: bool = False) -> List[dict]
         rows = connection.execute(text(
             f"SELECT id, type_name, timestamp, data FROM {EVENTS_TABLE} WHERE sender_id = :s ORDER BY id"),
             {"s": sender_id}).fetchall()
-    clean = (lambda value: value) if reveal else redact_value
-    return [item for item in (_display_item(row, clean) for row in rows) if item is not None]
+    if reveal:
+        person = assistant = _as_written
+    else:
+        redactor = ConversationRedactor()
+        person, assistant = redactor.person, redactor.assistant
+    return [item for item in (_display_item(row, person, assistant) for row in rows) if item is not None]
 
 
-def _display_item(row, clean) -> Optional[dict]:
+def _as_written(value):
+    return value
+
+
+def _display_item(row, person, assistant) -> Optional[dict]:
+    """One event for display. `person` cleans what came from the person (messages, entities,
+    slots), `assistant` what the assistant said (replies, buttons, the referrals it showed)."""
     event = json.loads(row.data or "{}")
     item = {"id": row.id, "time": row.timestamp, "kind": row.type_name}
     if row.type_name == "user":
         parse = event.get("parse_data") or {}
         intent = parse.get("intent") or {}
-        item.update(text=clean(event.get("text") or ""), intent=intent.get("name"),
+        item.update(text=person(event.get("text") or ""), intent=intent.get("name"),
                     confidence=intent.get("confidence"), channel=event.get("input_channel"),
-                    entities=[{"entity": e.get("entity"), "value": clean(e.get("value")),
+                    entities=[{"entity": e.get("entity"), "value": person(e.get("value")),
                                "extractor": e.get("extractor")} for e in parse.get("entities") or []])
     elif row.type_name == "bot":
         data = event.get("data") or {}
-        item.update(text=clean(event.get("text") or ""),
-                    buttons=[{"title": clean(b.get("title")), "payload": clean(b.get("payload"))}
+        item.update(text=assistant(event.get("text") or ""),
+                    buttons=[{"title": assistant(b.get("title")), "payload": assistant(b.get("payload"))}
                              for b in (data.get("buttons") or data.get("quick_replies") or [])
                              if isinstance(b, dict)],
                     response=(event.get("metadata") or {}).get("utter_action"))
@@ -204,9 +232,9 @@ def _display_item(row, clean) -> Optional[dict]:
         item.update(name=event.get("name"), policy=event.get("policy"), confidence=event.get("confidence"))
     elif row.type_name == "slot":
         if event.get("name") == "referrals_shown" and isinstance(event.get("value"), list):
-            item.update(kind="referrals", referrals=[clean(r) for r in event["value"] if isinstance(r, dict)])
+            item.update(kind="referrals", referrals=[assistant(r) for r in event["value"] if isinstance(r, dict)])
         else:
-            item.update(name=event.get("name"), value=clean(event.get("value")))
+            item.update(name=event.get("name"), value=person(event.get("value")))
     elif row.type_name == "active_loop":
         item.update(name=event.get("name"))
     elif row.type_name not in SHOWN_MARKERS:
@@ -319,15 +347,18 @@ def export_conversations(db: Database, flt: ConversationFilter, reveal: bool = F
             labels = {kind: _labels_by_sender(connection, senders, kind)
                       for kind in ("intent", "barrier", "referral_category", "tag")}
             messages: Dict[str, List[dict]] = defaultdict(list)
+            redactors: Dict[str, ConversationRedactor] = defaultdict(ConversationRedactor)
             for row in connection.execute(_in(
                     f"SELECT sender_id, type_name, timestamp, data FROM {EVENTS_TABLE} WHERE sender_id IN :s "
                     f"AND type_name IN ('user', 'bot') ORDER BY id", "s"), {"s": senders}):
                 event = json.loads(row.data or "{}")
                 intent = ((event.get("parse_data") or {}).get("intent") or {})
                 body = event.get("text") or ""
+                if not reveal:
+                    redactor = redactors[row.sender_id]
+                    body = (redactor.person if row.type_name == "user" else redactor.assistant)(body)
                 messages[row.sender_id].append({
-                    "time": row.timestamp, "speaker": row.type_name,
-                    "text": body if reveal else redact(body),
+                    "time": row.timestamp, "speaker": row.type_name, "text": body,
                     "intent": intent.get("name"), "confidence": intent.get("confidence")})
         for row in rows:
             sender = row["sender_id"]

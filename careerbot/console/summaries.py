@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
+import sqlalchemy as sa
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
@@ -24,6 +25,7 @@ from careerbot.console.redact import redact
 from careerbot.console.sql import insert_rows
 
 BATCH_SIZE = 5000
+REDACT_AGAIN_BATCH = 1000  # messages read at a time when redacting stored text again
 # How long a missing event id is looked for: longer than any tracker-store transaction lasts.
 GAP_LIFETIME_SECONDS = 300
 MAX_GAPS_PER_BATCH = 1000
@@ -390,3 +392,42 @@ class SummarySync:
             insert_rows(connection, "console_message_search", ("rowid", "sender_id", "text"),
                         [(event_id, sender, message_text)
                          for event_id, sender, _, _, message_text in messages])
+
+
+def redact_stored_text_again(db: Database, connection: Connection) -> None:
+    """Redact the kept message text (what search looks in) and the previews taken from it again,
+    with today's redactor: what an earlier one let through would otherwise stay findable.
+
+    Each message is redacted again from its event in Rasa's table, as the sync would write it
+    now; one whose event is gone, from the text kept. Previews are then cut from the messages as
+    the sync cuts them.
+    """
+    if not sa.inspect(connection).has_table(EVENTS_TABLE):
+        return  # nothing summarised yet
+    after = 0  # event ids start at 1
+    while True:
+        rows = connection.execute(text(
+            f"SELECT m.event_id, m.text, e.data FROM console_messages m LEFT JOIN {EVENTS_TABLE} e "
+            f"ON e.id = m.event_id WHERE m.event_id > :after ORDER BY m.event_id LIMIT :n"),
+            {"after": after, "n": REDACT_AGAIN_BATCH}).fetchall()
+        if not rows:
+            break
+        after = rows[-1].event_id
+        changed = []
+        for row in rows:
+            written = row.text if row.data is None else json.loads(row.data).get("text") or ""
+            redacted = redact(written)
+            if redacted != row.text:
+                changed.append({"id": row.event_id, "text": redacted})
+        if changed:
+            connection.execute(text("UPDATE console_messages SET text = :text WHERE event_id = :id"), changed)
+            if not db.is_postgres:  # PostgreSQL's search index is on the column itself
+                connection.execute(text("UPDATE console_message_search SET text = :text WHERE rowid = :id"), changed)
+    connection.execute(text(
+        "UPDATE console_conversations SET first_message = (SELECT substr(m.text, 1, :n) FROM console_messages m "
+        "WHERE m.sender_id = console_conversations.sender_id AND m.text <> '' ORDER BY m.event_id LIMIT 1) "
+        "WHERE first_message IS NOT NULL"), {"n": PREVIEW_LENGTH})
+    connection.execute(text(
+        "UPDATE console_conversations SET crisis_message = (SELECT substr(m.text, 1, :n) FROM console_messages m "
+        "WHERE m.event_id = console_conversations.crisis_event_id) WHERE crisis_event_id IS NOT NULL"),
+        {"n": PREVIEW_LENGTH})

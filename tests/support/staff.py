@@ -170,3 +170,9 @@ def audit_rows(client: StaffClient, action: str) -> list:
     assert page.status_code == 200
     return re.findall(r'<td>([^<]*)</td>\s*<td><span class="chip">' + action +
                       r'</span></td>\s*<td>([^<]*)</td>\s*<td class="details">(.*?)</td>', page.text, re.S)
+
+
+def timeline(page: str) -> str:
+    """A transcript page's events, without the sidebar (whose Call back panel shows the counselor
+    who opened the case the contact left for a call back)."""
+    return re.search(r'<section class="timeline".*?</section>', page, re.S).group(0)

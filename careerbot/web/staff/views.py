@@ -340,10 +340,19 @@ async def conversation(request: Request):
     revealed = await runtime.run(privacy.is_revealed, runtime.db, request.ctx.session.token_hash, sender_id)
     items = await runtime.run(queries.transcript, runtime.db, sender_id, revealed)
     around = await runtime.run(queries.neighbours, runtime.db, flt, sender_id, summary["last_time"])
-    await runtime.run(audit.record, runtime.db, request.ctx.user.username, "view", sender_id,
+    username = request.ctx.user.username
+    await runtime.run(audit.record, runtime.db, username, "view", sender_id,
                       {"revealed": revealed} if revealed else None)
+    # The phone number or e-mail left for a call back is shown to whoever opens the case while the
+    # follow-up waits (the queue only says one was left), and each showing is audited.
+    contact = summary.pop("contact_detail")
+    callback = None
+    if contact and summary["followup_pending"]:
+        callback = {"name": summary["contact_name"], "detail": contact, "kind": queries.contact_kind(contact)}
+        await runtime.run(audit.record, runtime.db, username, "show_contact", sender_id,
+                          {"contact": callback["kind"]})
     return page(request, "transcript.html", summary=summary, items=items, flt=flt, around=around,
-                revealed=revealed, active="conversations")
+                revealed=revealed, callback=callback, active="conversations")
 
 
 def _back_to(request: Request, sender_id: str, notice: str, anchor: str = "") -> HTTPResponse:
