@@ -15,22 +15,29 @@ only with REST_CHANNEL_TOKEN, which its clients must send. nginx names each clie
 which the web app believes from it only (TRUSTED_PROXIES).
 Everything is chosen by environment variables (see README, "Going to production"). The tests
 start this same topology (tests/support/production.py) from `plan` and `commands`.
+
+`make run-production` keeps the processes running (careerbot/processes.py): one that exits is
+started again while nginx sends its traffic to the others. On a server, systemd does that instead:
+each unit in deploy/systemd/ runs `python -m careerbot.production serve KIND [N]`, which runs the
+same command as the topology, on the fixed ports below.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import signal
+import socket
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple
 
-from careerbot.processes import free_port, start_all, stop_all, supervise, wait_until_up
+from careerbot.processes import Service, free_port, run_group
 from careerbot.runtime import (MAX_REQUEST_BYTES, action_server_command, build_credentials,
                                enabled_channels, rasa_server_command, server_env,
                                write_runtime_config)
-from careerbot.settings import PROJECT_ROOT, SettingsError, data_dir
+from careerbot.settings import (PROJECT_ROOT, SettingsError, action_server_token, data_dir,
+                                widget_session_secret)
 
 NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
 NGINX_BINARY = "/usr/sbin/nginx"
@@ -38,6 +45,14 @@ NGINX_BINARY = "/usr/sbin/nginx"
 DEFAULT_RASA_INSTANCES = 2
 DEFAULT_ACTION_SERVERS = 2
 DEFAULT_WORKERS = 1
+# Under systemd each process starts on its own and must find the others, so their ports are
+# fixed (make run-production takes free ones): Rasa instance n listens on
+# SYSTEMD_RASA_BASE_PORT + n - 1, action server n on SYSTEMD_ACTION_SERVER_BASE_PORT + n - 1,
+# nginx on PUBLIC_PORT.
+SYSTEMD_ACTIONS_PORT = 5055  # nginx's port in front of the action servers
+SYSTEMD_WEB_PORT = 8081
+SYSTEMD_RASA_BASE_PORT = 5005
+SYSTEMD_ACTION_SERVER_BASE_PORT = 5056
 
 
 class ProductionConfigError(ValueError):
@@ -66,21 +81,30 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-def plan(env: Mapping[str, str], public_port: Optional[int] = None) -> Topology:
-    """Where each process of the topology listens. Internal ports are free ones on loopback."""
+def plan(env: Mapping[str, str], public_port: Optional[int] = None,
+         fixed_ports: bool = False) -> Topology:
+    """Where each process of the topology listens. Internal ports are free ones on loopback, or
+    with `fixed_ports` the SYSTEMD_* ones."""
     missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not env.get(name)]
     if missing:
         raise ProductionConfigError(
             "The production profile needs " + " and ".join(missing) + " (e.g. DATABASE_URL="
             "postgresql://rasa@127.0.0.1/rasa REDIS_URL=redis://127.0.0.1:6379/1); "
             "`make run` is the embedded set-up without them.")
+    rasa_instances = _count(env, "RASA_INSTANCES", DEFAULT_RASA_INSTANCES)
+    action_servers = _count(env, "ACTION_SERVERS", DEFAULT_ACTION_SERVERS)
+    if fixed_ports:
+        actions_port, web_port = SYSTEMD_ACTIONS_PORT, SYSTEMD_WEB_PORT
+        rasa_ports = [SYSTEMD_RASA_BASE_PORT + n for n in range(rasa_instances)]
+        action_ports = [SYSTEMD_ACTION_SERVER_BASE_PORT + n for n in range(action_servers)]
+    else:
+        actions_port, web_port = free_port(), free_port()
+        rasa_ports = [free_port() for _ in range(rasa_instances)]
+        action_ports = [free_port() for _ in range(action_servers)]
     return Topology(
         public_port=public_port or _count(env, "PUBLIC_PORT", 8080),
-        actions_port=free_port(), web_port=free_port(),
-        rasa_ports=[free_port() for _ in range(_count(env, "RASA_INSTANCES",
-                                                      DEFAULT_RASA_INSTANCES))],
-        action_ports=[free_port() for _ in range(_count(env, "ACTION_SERVERS",
-                                                        DEFAULT_ACTION_SERVERS))],
+        actions_port=actions_port, web_port=web_port, rasa_ports=rasa_ports,
+        action_ports=action_ports,
         workers_per_instance=_count(env, "RASA_WORKERS", DEFAULT_WORKERS),
         run_dir=data_dir(env) / "production")
 
@@ -161,17 +185,22 @@ class Process:
     kind: str  # "actions", "rasa", "web" or "nginx"
     port: int
     ready_path: str  # answers HTTP once the process serves
+    number: int = 1  # among the processes of its kind, from 1
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def ready_url(self) -> str:
+        return self.url + self.ready_path
+
 
 def processes(topology: Topology) -> Dict[str, Process]:
     """Every process of the topology, by the name it is reported under."""
-    result = {f"action server {i + 1}": Process("actions", port, "/health")
+    result = {f"action server {i + 1}": Process("actions", port, "/health", i + 1)
               for i, port in enumerate(topology.action_ports)}
-    result.update({f"Rasa instance {i + 1}": Process("rasa", port, "/")
+    result.update({f"Rasa instance {i + 1}": Process("rasa", port, "/", i + 1)
                    for i, port in enumerate(topology.rasa_ports)})
     result["web app"] = Process("web", topology.web_port, "/")
     result["nginx"] = Process("nginx", topology.public_port, "/")
@@ -195,32 +224,72 @@ def commands(env: Mapping[str, str], topology: Topology) -> Dict[str, List[str]]
             for name, process in processes(topology).items()}
 
 
+def listening_socket(port: int) -> socket.socket:
+    """One of nginx's ports (public, and in front of the action servers), opened by the
+    supervisor and handed to each nginx it starts (nginx takes listening sockets from the NGINX
+    variable, as in its binary upgrade): while a killed nginx is started again, connections wait
+    in the socket's queue instead of being refused."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(511)  # nginx's own default backlog
+    return listener
+
+
 def run_topology() -> int:
     try:
         topology = plan(os.environ)
         env = production_env(os.environ, topology)
+        public = listening_socket(topology.public_port)
     except (ProductionConfigError, SettingsError) as error:
         print(error, file=sys.stderr)
         return 2
-    running = start_all(commands(env, topology), env)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        for name, process in processes(topology).items():
-            if process.kind == "rasa" and not wait_until_up(process.url + process.ready_path,
-                                                             running[name], 300):
-                print(f"{name} did not start; see the messages above.", file=sys.stderr)
-                return 1
+    except OSError as error:
+        print(f"Cannot listen on PUBLIC_PORT {topology.public_port}: {error.strerror}",
+              file=sys.stderr)
+        return 2
+    command_of = commands(env, topology)
+    services = [Service(name, command_of[name], process.ready_url, env)
+                for name, process in processes(topology).items() if process.kind != "nginx"]
+    with public, listening_socket(topology.actions_port) as actions:
+        nginx_sockets = (public.fileno(), actions.fileno())
+        # SIGQUIT: nginx's workers finish the requests they are answering before they exit.
+        services.append(Service(
+            "nginx", command_of["nginx"], processes(topology)["nginx"].ready_url,
+            dict(env, NGINX="".join(f"{fd};" for fd in nginx_sockets)), nginx_sockets,
+            signal.SIGQUIT))
         channels = ", ".join(enabled_channels(build_credentials(env, production=True)))
-        print(f"\n  Career assistant (production profile) is running.\n"
-              f"  Public address:  {topology.public_url}/  (staff console: /staff)\n"
-              f"  Rasa instances:  {len(topology.rasa_ports)} x {topology.workers_per_instance} "
-              f"worker(s); action servers: {len(topology.action_ports)}\n"
-              f"  Channels on:     {channels}\n  Press Ctrl-C to stop.\n", flush=True)
-        return supervise(running)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        stop_all(running)
+        return run_group(services, on_all_up=lambda: print(
+            f"\n  Career assistant (production profile) is running.\n"
+            f"  Public address:  {topology.public_url}/  (staff console: /staff)\n"
+            f"  Rasa instances:  {len(topology.rasa_ports)} x {topology.workers_per_instance} "
+            f"worker(s); action servers: {len(topology.action_ports)}\n"
+            f"  Channels on:     {channels}\n  Press Ctrl-C to stop.\n", flush=True))
+
+
+def serve(kind: str, number: int) -> int:
+    """Run one process of the topology, as a systemd unit does (deploy/systemd/): the same
+    command as `make run-production` runs, on the SYSTEMD_* ports."""
+    try:
+        # Each unit's process would make up its own, and the others would not accept it.
+        action_server_token(os.environ)
+        widget_session_secret(os.environ)
+        topology = plan(os.environ, fixed_ports=True)
+        names = [name for name, process in processes(topology).items()
+                 if process.kind == kind and process.number == number]
+        if not names:
+            raise ProductionConfigError(
+                f"The topology has no {kind} {number}: RASA_INSTANCES and ACTION_SERVERS say how "
+                "many instances of careerbot-rasa@ and careerbot-actions@ to enable.")
+        # Its own folder for the files it writes: the units start together, and would otherwise
+        # write the same files at the same time as others read them.
+        topology = replace(topology, run_dir=topology.run_dir / f"{kind}-{number}")
+        env = production_env(os.environ, topology)
+        command = commands(env, topology)[names[0]]
+    except (ProductionConfigError, SettingsError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    os.execve(command[0], command, env)
 
 
 def main() -> int:
@@ -233,7 +302,13 @@ def main() -> int:
     instance.add_argument("--interface", default="127.0.0.1")
     commands_parser.add_parser("write-compose-nginx",
                                help=f"write {COMPOSE_NGINX_FILE.relative_to(PROJECT_ROOT)}")
+    one = commands_parser.add_parser(
+        "serve", help="run one process of the topology on its fixed port (deploy/systemd/)")
+    one.add_argument("kind", choices=["rasa", "actions", "web", "nginx"])
+    one.add_argument("number", type=int, nargs="?", default=1)
     args = parser.parse_args()
+    if args.command == "serve":
+        return serve(args.kind, args.number)
     if args.command == "write-compose-nginx":
         COMPOSE_NGINX_FILE.write_text(compose_nginx_config(), encoding="utf-8")
         return 0
