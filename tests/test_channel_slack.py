@@ -190,6 +190,18 @@ def test_slacks_worked_signing_example_verifies_at_its_own_time():
     assert "Unix time" in verifier_at(sent_at).problem("yesterday", signature, body)
 
 
+def test_a_body_or_signature_that_cannot_be_slacks_is_refused_rather_than_raising():
+    # slack_sdk raises on these (UTF-8 decoding of the body, str comparison of the signatures).
+    verifier = SlackSignatureVerifier(SIGNING_SECRET, clock=lambda: 1_700_000_000)
+    headers = signed_headers(SIGNING_SECRET, b"payload=%FF", timestamp=1_700_000_000)
+    assert verifier.problem(headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"],
+                            b"payload=%FF") is None
+    assert "does not match" in verifier.problem(
+        headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"], b"payload=\xff")
+    assert "does not match" in verifier.problem(
+        headers["X-Slack-Request-Timestamp"], "v0=\u00ff" * 16, b"payload=%FF")
+
+
 # --- messages --------------------------------------------------------------------------------------
 
 def test_a_channel_message_gets_a_reply_with_block_kit_buttons_in_its_thread(assistant, slack_api):
