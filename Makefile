@@ -64,12 +64,6 @@ train: $(SPACY_PIPELINE)
 	$(TRAIN_ENV) $(PY) -m training train --fixed-model-name careerbot --out models
 	@touch $(MODEL_STAMP)
 
-# The widget's one browser dependency (socket.io-client), served as shipped: no build step.
-node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "The chat widget needs Node.js and npm: sudo apt-get install nodejs npm"; exit 1; }
-	npm ci --ignore-scripts --no-audit --no-fund
-	@touch $@
-
 # The office's resource directory; until an office imports its own, the sample region.
 DIRECTORY_DB := var/directory.db
 $(DIRECTORY_DB): | $(VENV)/.installed
@@ -79,7 +73,7 @@ import-directory: $(VENV)/.installed
 	@[ -n "$(DIR)" ] || { echo "Usage: make import-directory DIR=path/to/hsds-package"; exit 2; }
 	$(PY) -m careerbot.directory import "$(DIR)"
 
-run: $(MODEL_STAMP) node_modules/.installed $(DIRECTORY_DB)
+run: $(MODEL_STAMP) $(DIRECTORY_DB)
 	$(PY) -m careerbot.directory coverage --warnings-only
 	$(PY) -m careerbot.launcher
 
@@ -110,7 +104,7 @@ nginx:
 
 # Several Rasa instances and action servers behind nginx, on PostgreSQL (DATABASE_URL) and Redis
 # (REDIS_URL). See README, "Going to production".
-run-production: $(MODEL_STAMP) node_modules/.installed nginx
+run-production: $(MODEL_STAMP) nginx
 	$(PY) -m careerbot.production
 
 chromium:
@@ -125,7 +119,7 @@ test-stories: $(MODEL_STAMP)
 	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors \
 	  --out results/stories
 
-pytest: $(MODEL_STAMP) chromium nginx node_modules/.installed
+pytest: $(MODEL_STAMP) chromium nginx
 	$(PY) -m pytest tests
 
 test: validate test-stories pytest

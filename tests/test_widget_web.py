@@ -1,6 +1,7 @@
 """The web app serves the chat widget and a demo page that embeds it with the documented snippet."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import urllib.error
@@ -9,6 +10,7 @@ import urllib.request
 import pytest
 
 from careerbot.settings import PROJECT_ROOT
+from careerbot.web.widget import SOCKETIO_CLIENT_SHA256, SOCKETIO_CLIENT_VERSION
 from tests.support.servers import base_env, start_web_app
 
 RASA_PUBLIC_URL = "https://chat.office.example:8443"
@@ -60,11 +62,16 @@ def test_widget_assets_are_served_with_their_content_types(web_app):
         assert body.strip()
 
 
-def test_socketio_client_is_the_version_pinned_in_package_json(web_app):
+def test_socketio_client_is_the_vendored_file_of_the_version_pinned_in_package_json(web_app):
     pinned = json.loads((PROJECT_ROOT / "package.json").read_text())["dependencies"]["socket.io-client"]
-    status, headers, body = fetch(web_app.url + "/static/widget/vendor/socket.io.min.js")
+    with urllib.request.urlopen(web_app.url + "/static/widget/vendor/socket.io.min.js",
+                                timeout=10) as answer:
+        status, headers, body = answer.status, answer.headers, answer.read()
     assert status == 200 and headers["Content-Type"].startswith("text/javascript")
-    assert f"Socket.IO v{pinned}" in body[:200]
+    assert SOCKETIO_CLIENT_VERSION == pinned
+    assert f"Socket.IO v{pinned}".encode() in body[:200]
+    # The recorded hash is that of npm's file: a changed byte means it is not upstream's any more.
+    assert hashlib.sha256(body).hexdigest() == SOCKETIO_CLIENT_SHA256
 
 
 def test_files_outside_the_static_folder_are_not_served(web_app):

@@ -1,12 +1,11 @@
 """The chat widget's assets and the demo page that embeds it.
 
 The widget is plain JavaScript served as it is (no build step): the loader
-static/widget/careerchat.js, its stylesheet, and socket.io-client's prebuilt browser file, which
-comes from npm (package.json; `npm ci` puts it under node_modules/).
+static/widget/careerchat.js, its stylesheet, and socket.io-client's prebuilt browser file,
+vendored in static/widget/vendor/ so that running the assistant needs no Node.js.
 """
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,13 +13,16 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, Request, response
 
-from careerbot.settings import PROJECT_ROOT
 from careerbot.web.security import content_security_policy
 
-logger = logging.getLogger(__name__)
-
 WEB_DIR = Path(__file__).resolve().parent
-SOCKETIO_CLIENT = PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+# static/widget/vendor/socket.io.min.js is socket.io-client's dist/socket.io.min.js, byte for byte
+# as npm ships the version pinned in package.json and package-lock.json, so that its hash can be
+# compared with the package's file. To update: `npm ci --ignore-scripts`, copy
+# node_modules/socket.io-client/dist/socket.io.min.js there and set both values below;
+# tests/test_widget_web.py checks the served file against them.
+SOCKETIO_CLIENT_VERSION = "4.8.1"
+SOCKETIO_CLIENT_SHA256 = "b0e735814f8dcfecd6cdb8a7ce95a297a7e1e5f2727a29e6f5901801d52fa0c5"
 
 # What the demo page shows; an office sets its own in the snippet on its site (docs/widget.md).
 DEMO_WIDGET_CONFIG = {
@@ -34,12 +36,8 @@ templates = Environment(loader=FileSystemLoader(WEB_DIR / "templates"),
                         autoescape=select_autoescape(["html"]))
 
 blueprint = Blueprint("widget")
+# Serves SOCKETIO_CLIENT too, where the loader looks for it: next to itself, in vendor/.
 blueprint.static("/static", str(WEB_DIR / "static"), name="assets")
-# The loader finds this next to itself (static/widget/careerchat.js).
-blueprint.static("/static/widget/vendor/socket.io.min.js", str(SOCKETIO_CLIENT), name="socketio_client")
-
-if not SOCKETIO_CLIENT.exists():
-    logger.warning("The widget's socket.io client is missing: run `npm ci` in %s.", PROJECT_ROOT)
 
 
 def rasa_public_url() -> str:
