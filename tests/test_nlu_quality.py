@@ -16,7 +16,7 @@ from tests.support import nlu_eval
 RESULTS = PROJECT_ROOT / "results" / "nlu-quality.json"
 # The typed tuning set's false rejection: the target is 0.03, the model does not reach it
 # yet (bench/results/nlu.json); this floor keeps it from falling below what it does reach.
-MAX_TYPED_FALSE_REJECTION = 0.07
+MAX_TYPED_FALSE_REJECTION = 0.05
 
 
 @pytest.fixture(scope="module")
@@ -79,10 +79,10 @@ def test_messages_typed_as_visitors_type_are_understood(assistant):
 
 # Final sets (tests/nlu/README.md): only counts and rates are printed, never their messages, so
 # that no one tunes on them by reading the failures. The targets are a rejection of 0.95
-# and a false rejection of 0.03; the model does not reach them on these sets yet (figures in
-# bench/results/nlu.json), and these floors keep it from falling below what it does reach.
-MIN_FINAL_REJECTION = 0.93
-MAX_FINAL_FALSE_REJECTION = 0.08
+# and a false rejection of 0.03: the model reaches the first on both out-of-scope sets, not yet the
+# second (figures in bench/results/nlu.json); these floors keep it from falling below that.
+MIN_FINAL_REJECTION = 0.95
+MAX_FINAL_FALSE_REJECTION = 0.05
 
 
 @pytest.fixture(scope="module")

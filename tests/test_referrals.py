@@ -46,6 +46,18 @@ def test_a_zip_with_the_letter_o_or_zip_plus_four_is_understood(chat, typed):
     assert "near Springfield, IL 62704" in texts(chat(typed))
 
 
+def test_a_place_typed_out_of_the_blue_starts_a_search_there(chat):
+    assert "What kind of help" in texts(chat("62704"))
+    assert "near Springfield, IL 62704" in texts(chat("a workforce center"))
+
+
+@pytest.mark.parametrize("typed", ["Sam", "Maria Lopez"])
+def test_a_name_typed_out_of_the_blue_starts_no_search(chat, typed):
+    answer = texts(chat(typed))
+    assert "What kind of help" not in answer and "ZIP code" not in answer
+    assert "a place called" not in answer
+
+
 def test_near_me_is_asked_where_instead_of_searched_as_a_place(chat):
     chat("find me a library")
     answer = texts(chat("somewhere near me"))
