@@ -1,15 +1,29 @@
 """The atomic Redis lock store against the real Redis on 127.0.0.1:6379."""
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
 
 import pytest
 from rasa.core.lock_store import LOCK_LIFETIME, LockError
 
-from serving.lock_store import STALE_LOCK_SECONDS
+from careerbot.settings import PROJECT_ROOT
+from serving.lock_store import HOLDER_TTL_SECONDS, STALE_LOCK_SECONDS
 from tests.support.lock_race import atomic_store, tickets_issued_concurrently
 from tests.support.servers import free_port
+
+# A Rasa instance in the middle of a turn: it holds the conversation's ticket and keeps beating.
+MID_TURN = """
+import sys, time
+from tests.support.lock_race import atomic_store
+print(atomic_store(sys.argv[1]).issue_ticket(sys.argv[2], lock_lifetime=60), flush=True)
+time.sleep(600)
+"""
 
 
 def test_tickets_stay_unique_and_in_order_when_instances_ask_at_the_same_moment():
@@ -51,3 +65,43 @@ def test_a_ticket_left_by_a_crashed_instance_expires_and_the_next_turn_is_served
     assert LOCK_LIFETIME < alive.red.ttl(key) <= LOCK_LIFETIME + STALE_LOCK_SECONDS  # no leftovers
     alive.cleanup(conversation, waiting)
     assert alive.get_lock(conversation) is None
+
+
+def test_a_ticket_held_by_an_instance_killed_mid_turn_stops_blocking_within_seconds():
+    conversation, alive = uuid.uuid4().hex, atomic_store("killed")
+    instance = subprocess.Popen([sys.executable, "-c", MID_TURN, "killed", conversation],
+                                cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
+                                env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    try:
+        assert instance.stdout.readline().strip() == "0"  # its ticket, for 60 s
+        time.sleep(2)  # its heartbeat thread has beaten since
+    finally:
+        instance.send_signal(signal.SIGKILL)
+        instance.wait()
+    killed_at = time.monotonic()
+
+    async def next_turn() -> float:  # as Rasa waits for the lock: update_lock every second
+        async with alive.lock(conversation) as lock:
+            assert [ticket.number for ticket in lock.tickets] == [1]
+            return time.monotonic() - killed_at
+    waited = asyncio.run(next_turn())
+    assert waited < HOLDER_TTL_SECONDS + 2  # not the ticket's 60 s
+    assert alive.get_lock(conversation) is None
+
+
+def test_a_live_instance_s_ticket_blocks_the_next_turn_for_as_long_as_it_is_held():
+    first, second = atomic_store("live"), atomic_store("live")
+    conversation = uuid.uuid4().hex
+    ticket_a = first.issue_ticket(conversation, lock_lifetime=60)
+    ticket_b = second.issue_ticket(conversation, lock_lifetime=60)
+    assert first.holder != second.holder
+    time.sleep(HOLDER_TTL_SECONDS + 2)  # longer than a heartbeat lives: it has been refreshed
+    second.update_lock(conversation)
+    assert [ticket.number for ticket in second.get_lock(conversation).tickets] == [0, 1]
+    assert second.get_lock(conversation).is_locked(ticket_b)
+    second.finish_serving(conversation, ticket_a)  # a ticket is returned only by its holder
+    assert second.get_lock(conversation).is_locked(ticket_b)
+    first.cleanup(conversation, ticket_a)
+    assert not second.get_lock(conversation).is_locked(ticket_b)
+    second.cleanup(conversation, ticket_b)
+    assert second.get_lock(conversation) is None
