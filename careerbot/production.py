@@ -33,11 +33,10 @@ from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple
 
 from careerbot.processes import Service, free_port, run_group
-from careerbot.runtime import (MAX_REQUEST_BYTES, action_server_command, build_credentials,
-                               enabled_channels, rasa_server_command, server_env,
-                               write_runtime_config)
-from careerbot.settings import (PROJECT_ROOT, SettingsError, action_server_token, data_dir,
-                                widget_session_secret)
+from careerbot.runtime import (action_server_command, build_credentials, enabled_channels,
+                               rasa_server_command, server_env, write_runtime_config)
+from careerbot.settings import (MAX_REQUEST_BYTES, PROJECT_ROOT, SettingsError, action_server_token,
+                                data_dir, widget_session_secret)
 
 NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
 NGINX_BINARY = "/usr/sbin/nginx"

@@ -15,8 +15,8 @@ from urllib.parse import urlparse
 
 import yaml
 
-from careerbot.settings import (PROJECT_ROOT, action_server_token, data_dir, rest_channel_token,
-                                widget_session_secret)
+from careerbot.settings import (MAX_REQUEST_BYTES, PROJECT_ROOT, action_server_token, data_dir,
+                                rest_channel_token, widget_session_secret)
 
 
 def _load(name: str) -> dict:
@@ -98,11 +98,6 @@ CHANNEL_NAMES = {
 def enabled_channels(credentials: Mapping[str, object]) -> list:
     """Names people know the enabled channels by, for `make run`'s banner."""
     return [CHANNEL_NAMES.get(name, name) for name in credentials]
-
-
-# Bodies larger than this are refused (413) by the Rasa server and by nginx in production: no chat
-# message, Telegram update or Slack event comes near it.
-MAX_REQUEST_BYTES = 1024 * 1024
 
 
 def server_env(env: Mapping[str, str]) -> Dict[str, str]:

@@ -20,6 +20,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# Bodies larger than this are refused (413) by the Rasa and action servers (SANIC_REQUEST_MAX_SIZE),
+# the staff web app and, in production, nginx: no chat message, Telegram update, Slack event or
+# staff form comes near it.
+MAX_REQUEST_BYTES = 1024 * 1024
+
 # The environment every `rasa train` of this project runs in (the Makefile's TRAIN_ENV says the
 # same): TensorFlow's deterministic ops and a fixed Python hash seed make training reproducible,
 # so two trainings of the same data give the same model, not just the same figures on average.

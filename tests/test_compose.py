@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from careerbot import production
-from careerbot.runtime import MAX_REQUEST_BYTES, action_server_command
-from careerbot.settings import PROJECT_ROOT
+from careerbot.runtime import action_server_command
+from careerbot.settings import MAX_REQUEST_BYTES, PROJECT_ROOT
 
 ASSISTANT_SERVICES = ("rasa", "actions", "web")
 

@@ -5,13 +5,10 @@ from typing import Optional
 
 from sanic import Sanic
 
-from careerbot.settings import AlertSettings, WebSettings, alert_settings, web_settings
+from careerbot.settings import (MAX_REQUEST_BYTES, AlertSettings, WebSettings, alert_settings,
+                                web_settings)
 from careerbot.web import staff, widget
 from careerbot.web.security import add_security_headers
-
-# Requests larger than this are refused with 413 before any handler runs.
-MAX_REQUEST_BYTES = 1_000_000
-
 
 def create_app(name: str = "careerbot_web", alerts: Optional[AlertSettings] = None,
                web: Optional[WebSettings] = None) -> Sanic:
