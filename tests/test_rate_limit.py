@@ -232,6 +232,7 @@ def test_a_rest_flood_gets_429_with_retry_after_and_other_senders_are_answered(a
     handled = [status for status, _, _ in answers if status == 200]
     assert len(handled) + len(refused) == FLOOD
     assert len(handled) <= MOST_HANDLED_OF_A_FLOOD
+    assert refused, "no message of the flood was refused"
     for headers, body in refused:
         assert body == {"error": SLOW_DOWN_NOTE}
         assert 1 <= int(headers["Retry-After"]) <= 60 / LIMIT.per_minute + 1
