@@ -16,8 +16,12 @@ PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python
 	/usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
 
-# Custom components only act at run time (none is trainable), so their code is not an input.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' -o -name '*.txt' 2>/dev/null)
+# Of the custom components, only the two that train models of their own (the out-of-scope and
+# crisis models) change what training makes, so theirs is the only code that is an input.
+TRAINABLE_CODE := components/out_of_scope_rejector.py components/crisis_safety_net.py \
+	careerbot/out_of_scope.py careerbot/ngram_model.py careerbot/safety/model.py
+TRAINING_INPUTS := config.yml domain.yml $(TRAINABLE_CODE) \
+	$(shell find data -name '*.yml' -o -name '*.txt' 2>/dev/null)
 MODEL_STAMP := models/.trained
 # Every training runs with TensorFlow's deterministic ops and a fixed Python hash seed, so that the
 # model `make test` measures is the model any other training of the same data gives: two trainings

@@ -1,6 +1,6 @@
 """What crisis recognition costs each message: the parse of the held-out messages with the safety
-net (careerbot/safety/ rules and the classifier's vote) and without it, in one process, and the
-rules alone.
+net (careerbot/safety/: the rules, the crisis model and DIET's vote) and without it, in one
+process, and the rules alone.
 
     .venv/bin/python bench/bench_crisis.py [--rounds 5]
 

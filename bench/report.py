@@ -217,9 +217,10 @@ def crisis_recognition(out: List[str]) -> None:
         figures = json.loads(CRISIS_FROM_MAKE_TEST.read_text())
         out.append("Share of each set raised as a crisis (tests/test_crisis_detection.py, through the "
                    "running server; tests/safety/README.md says which sets were tuned on):\n")
-        out.append("| set | messages | combined | rules alone | classifier alone |\n|---|---|---|---|---|")
+        out.append("| set | messages | combined | rules alone | crisis model alone | DIET alone |\n"
+                   "|---|---|---|---|---|---|")
         out.extend(f"| {name} | {row['messages']} | {row['combined']:.3f} | {row['rules']:.3f} | "
-                   f"{row['classifier']:.3f} |" for name, row in figures.items())
+                   f"{row['model']:.3f} | {row['classifier']:.3f} |" for name, row in figures.items())
         out.append("")
     else:
         out.append("Missing: results/crisis-detection.json (`make test` writes it).\n")

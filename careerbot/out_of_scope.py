@@ -19,7 +19,6 @@ the one question DIET is not: in domain or not.
 """
 from __future__ import annotations
 
-import math
 import random
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Set
@@ -27,11 +26,11 @@ from typing import Iterable, List, Optional, Sequence, Set
 import joblib
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, make_union
+from sklearn.pipeline import FeatureUnion
 from spacy.tokens import Doc
 
+from careerbot.ngram_model import LinearNgramScorer, ngram_union
 from careerbot.nlp import english, english_words, is_common_english_word
 
 FOLDS = 5
@@ -81,45 +80,12 @@ def questions_on_other_subjects(count: int, vocabulary: Set[str], seed: int = 0)
             for _ in range(count)]
 
 
-class _NgramWeights:
-    """One TF-IDF vectoriser of the union with its slice of the classifier's weights, applied
-    without scikit-learn's per-call machinery (input checks, sparse matrices, the union's
-    stacking): that cost 1.5 ms a message, several times the arithmetic."""
-
-    def __init__(self, vectorizer: TfidfVectorizer, weights: np.ndarray):
-        self.analyse = vectorizer.build_analyzer()
-        idf = vectorizer.idf_
-        self.weighted = {term: (float(idf[index]), float(weights[index]))
-                         for term, index in vectorizer.vocabulary_.items()}
-
-    def score(self, text: str) -> float:
-        """This vectoriser's share of the classifier's decision: sublinear TF-IDF, L2-normalised,
-        dotted with its weights."""
-        counts: dict = {}
-        for term in self.analyse(text):
-            if term in self.weighted:
-                counts[term] = counts.get(term, 0) + 1
-        # math, not numpy: on one number at a time numpy's call overhead was most of the cost.
-        values = [(1.0 + math.log(count)) * self.weighted[term][0] for term, count in counts.items()]
-        norm = math.sqrt(sum(v * v for v in values))
-        if not norm:
-            return 0.0
-        return sum(v * self.weighted[term][1] for v, term in zip(values, counts)) / norm
-
-
 class InDomainModel:
     def __init__(self, ngrams: FeatureUnion, classifier: LogisticRegression, vocabulary: Set[str]):
         self._ngrams = ngrams
         self._classifier = classifier
         self._vocabulary = vocabulary
-        weights, start = classifier.coef_[0], 0
-        self._ngram_weights = []
-        for _, vectorizer in ngrams.transformer_list:
-            width = len(vectorizer.vocabulary_)
-            self._ngram_weights.append(_NgramWeights(vectorizer, weights[start:start + width]))
-            start += width
-        self._unknown_weights = weights[start:]
-        self._intercept = float(classifier.intercept_[0])
+        self._scorer = LinearNgramScorer(ngrams, classifier)
 
     @classmethod
     def fit(cls, in_domain: Sequence[str], out_of_scope: Sequence[str], regularisation: float,
@@ -138,9 +104,7 @@ class InDomainModel:
         unknown = [unknown_word_features(lemmas, fold_vocabularies[fold])
                    for lemmas, fold in zip(in_lemmas, fold_of)]
         unknown += [unknown_word_features(content_lemmas(text), vocabulary) for text in out_of_scope]
-        ngrams = make_union(
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2))
+        ngrams = ngram_union()
         features = hstack([ngrams.fit_transform(list(in_domain) + list(out_of_scope)),
                            csr_matrix(np.array(unknown))]).tocsr()
         classifier = LogisticRegression(C=regularisation, max_iter=3000,
@@ -156,9 +120,7 @@ class InDomainModel:
         probabilities = []
         for text, doc in zip(texts, docs or [None] * len(texts)):
             unknown = unknown_word_features(content_lemmas(text, doc), self._vocabulary)
-            decision = self._intercept + float(np.dot(self._unknown_weights, unknown))
-            decision += sum(ngram.score(text) for ngram in self._ngram_weights)
-            probabilities.append(1.0 / (1.0 + np.exp(-decision)))
+            probabilities.append(self._scorer.probability(text, unknown))
         return np.array(probabilities)
 
     def in_domain_probability_by_scikit_learn(self, texts: Iterable[str]) -> np.ndarray:

@@ -226,23 +226,39 @@ def detect_crisis(text: Optional[str]) -> Optional[CrisisSignal]:
         return None
     kinds = {signal.kind for signal in signals}
     kind = next(k for k in KIND_PRIORITY if k in kinds)
+    # Spanglish may match only English rules ("i relapsed otra vez con el cutting"): the reply
+    # is in the language most of the message is in.
     languages = {signal.language for signal in signals}
-    language = "es" if languages == {"es"} or ("es" in languages and _mostly_spanish(normalised)) else "en"
+    language = "es" if languages == {"es"} or _mostly_spanish(normalised) else "en"
     return CrisisSignal(kind, language,
                         all(s.about_someone_else for s in signals if s.kind == kind),
                         tuple(r for s in signals for r in s.rules))
 
 
-def classifier_may_decide(text: Optional[str]) -> bool:
-    """Whether the classifier alone may call this message a crisis: it speaks of death, harm,
-    danger or fear at all (a cue word), and not figuratively or professionally ("killed the
+def _parsed(text: str) -> List[Tuple[_RuleSet, Doc]]:
+    normalised = normalise(text, _known_words())
+    return [(rules, rules.parse(normalised)) for rules in _rule_sets()]
+
+
+def figurative(text: Optional[str]) -> bool:
+    """Whether the message uses crisis words figuratively or professionally ("killed the
     interview", "crisis counselor jobs")."""
+    return bool(text) and any(rules.guarded(doc) for rules, doc in _parsed(text))
+
+
+def classifier_may_decide(text: Optional[str]) -> bool:
+    """Whether DIET alone may call this message a crisis: it speaks of death, harm, danger or
+    fear at all (a cue word), and not figuratively or professionally."""
     if not text:
         return False
-    normalised = normalise(text, _known_words())
-    docs = [(rules, rules.parse(normalised)) for rules in _rule_sets()]
+    docs = _parsed(text)
     return (any(rules.has_cue(doc) for rules, doc in docs)
             and not any(rules.guarded(doc) for rules, doc in docs))
+
+
+def message_language(text: Optional[str]) -> str:
+    """The language to answer a crisis no rule recognised in."""
+    return "es" if text and _mostly_spanish(fold_accents(text.lower())) else "en"
 
 
 def warm_up(texts: Iterable[str] = ("i want to kill myself", "ya no quiero vivir")) -> None:

@@ -150,7 +150,7 @@ RULES = numbered("es", [
           "tomar ~3 todas|todo ~2 @PILLS|frasco",
           "no ~2 estar ~2 aqui ~2 mañana|manana",
           "a_proposito ~3 cortar|lastimar|quemar|pegar|golpear|sangrar",
-          "cortar|lastimar|quemar|pegar|golpear|sangrar|rasgunar ~3 a_proposito",
+          "cortar|lastimar|quemar|pegar|golpear|sangrar|rasgunar ~6 a_proposito|aproposito|adrede",
           "hasta ~3 sangrar",
           "dile|digale|diganle|decirle ~4 que ~2 los|la|lo|te|les ~1 quise|ame|queria",
           "no ~1 ir ~1 a ~1 estar|seguir",
