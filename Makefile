@@ -31,7 +31,7 @@ MODEL_STAMP := models/.trained
 TRAIN_ENV := TF_DETERMINISTIC_OPS=1 PYTHONHASHSEED=0
 SPACY_PIPELINE := build/spacy_en_lookup/meta.json
 
-.PHONY: help run run-production nginx train shell test validate test-stories pytest clean chromium telegram-webhook import-directory staff-user purge-conversations bench
+.PHONY: help run run-production nginx train shell test validate test-stories pytest clean chromium test-services telegram-webhook import-directory staff-user purge-conversations bench
 
 help:
 	@echo "make run      install what is missing, train if the data changed, start the assistant"
@@ -123,7 +123,14 @@ test-stories: $(MODEL_STAMP)
 	$(RASA) test core --model models --stories tests/stories --fail-on-prediction-errors \
 	  --out results/stories
 
-pytest: $(MODEL_STAMP) chromium nginx
+# The tests start their own PostgreSQL and Redis on free ports (tests/support/services.py), from
+# these Debian packages; they never use the machine's servers, which need not be running.
+test-services:
+	@{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v redis-server >/dev/null; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql redis-server; \
+	  else echo "The tests need Debian's PostgreSQL and Redis: sudo apt-get install postgresql redis-server"; exit 1; fi; }
+
+pytest: $(MODEL_STAMP) chromium nginx test-services
 	$(PY) -m pytest tests
 
 test: validate test-stories pytest

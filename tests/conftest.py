@@ -1,13 +1,28 @@
 """Shared fixtures: the real assistant (trained model + Rasa server + action server) on loopback,
-and the production topology (several Rasa instances behind nginx on PostgreSQL and Redis)."""
+and the production topology (several Rasa instances behind nginx on PostgreSQL and Redis); and,
+for the whole session, the tests' own PostgreSQL server and Redis (tests/support/services.py)."""
 from __future__ import annotations
 
 import uuid
 
 import pytest
 
+from tests.support import services
 from tests.support.production import Production, start_production
 from tests.support.servers import Assistant, rest_conversation, start_assistant
+
+
+_SERVICES = services.private_services()
+
+
+def pytest_configure(config) -> None:
+    """Start the tests' PostgreSQL and Redis before any test module is imported (some read their
+    addresses at import), unless TEST_POSTGRES_URL or TEST_REDIS_URL names servers to use."""
+    _SERVICES.__enter__()
+
+
+def pytest_unconfigure(config) -> None:
+    _SERVICES.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

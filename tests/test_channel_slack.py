@@ -1,8 +1,8 @@
 """The Slack channel, end to end: Slack's own sample payloads, signed as Slack signs them, go to the
 running assistant over HTTP, and a fake Slack Web API on 127.0.0.1 records what the bot posts.
 
-This assistant runs with SLACK_REPLY_IN_THREAD=true and REDIS_URL set (the real Redis on
-127.0.0.1), so the event-id cache under test is the Redis one; the in-memory one has a unit test
+This assistant runs with SLACK_REPLY_IN_THREAD=true and REDIS_URL set (the tests' own Redis,
+tests/support/services.py), so the event-id cache under test is the Redis one; the in-memory one has a unit test
 here and answers the Slack message in tests/test_channel_telegram.py. Each test writes with its
 own message ts (mostly as its own person too), and since replies go in the thread of that ts, the
 replies of one test are told apart from the others' by their thread_ts.
@@ -27,11 +27,11 @@ from connectors.slack import (InMemoryEventIds, RedisEventIds, SlackInput, Slack
 from tests.fakes.http_fake import deliver
 from tests.fakes.slack_api import BOT_USER_ID, FakeSlackWebApi, signed_headers
 from tests.support.servers import start_assistant
+from tests.support.services import redis_url
 
 SAMPLES = PROJECT_ROOT / "tests" / "fixtures" / "shared" / "samples" / "slack"
 BOT_TOKEN = "xoxb-test-fake-slack-bot-token"
 SIGNING_SECRET = "slack-test-signing-secret-" + uuid.uuid4().hex
-REDIS_URL = "redis://127.0.0.1:6379/0"
 QUIET_PERIOD = 3  # seconds to wait before concluding that nothing was (or will be) posted
 
 
@@ -46,7 +46,7 @@ def services(tmp_path_factory):
     assistant = start_assistant(tmp_path_factory.mktemp("slack"), extra_env={
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_BASE_URL": slack_api.base_url, "SLACK_REPLY_IN_THREAD": "true",
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url(0),
     })
     yield assistant, slack_api
     assistant.rasa.stop()
@@ -280,7 +280,7 @@ def test_a_retry_after_the_event_cache_was_lost_is_still_not_answered_twice(assi
 
     # The event id is in Redis (shared by all instances) for an hour...
     key = RedisEventIds.KEY_PREFIX + body["event_id"]
-    store = redis.Redis.from_url(REDIS_URL)
+    store = redis.Redis.from_url(redis_url(0))
     assert 0 < store.ttl(key) <= 3600
     # ...but say Redis lost it: Rasa's conversation still knows the event.
     store.delete(key)
@@ -499,7 +499,7 @@ def test_the_in_memory_event_cache_forgets_after_its_ttl_and_beyond_its_size():
 
 def test_the_redis_event_cache_lets_one_delivery_through_and_expires():
     event_id = "EvTEST" + uuid.uuid4().hex
-    cache = RedisEventIds(REDIS_URL, ttl=30)
+    cache = RedisEventIds(redis_url(0), ttl=30)
 
     async def scenario():
         try:
@@ -508,7 +508,7 @@ def test_the_redis_event_cache_lets_one_delivery_through_and_expires():
             await cache.close()
 
     assert asyncio.run(scenario()) == [True, False]
-    store = redis.Redis.from_url(REDIS_URL)
+    store = redis.Redis.from_url(redis_url(0))
     key = RedisEventIds.KEY_PREFIX + event_id
     assert 0 < store.ttl(key) <= 30
     store.delete(key)

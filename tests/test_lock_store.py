@@ -1,4 +1,4 @@
-"""The atomic Redis lock store against the real Redis on 127.0.0.1:6379."""
+"""The atomic Redis lock store against a real Redis (the tests' own, tests/support/services.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -45,7 +45,7 @@ def test_turns_of_one_conversation_are_served_one_after_another():
 
 
 def test_unreachable_redis_refuses_the_ticket_with_a_lock_error():
-    store = atomic_store("down", port=free_port())  # nothing listens there
+    store = atomic_store("down", url=f"redis://127.0.0.1:{free_port()}/1")  # nothing listens there
     with pytest.raises(LockError, match="lock store is unavailable"):
         store.issue_ticket("someone")
     store.cleanup("someone", 0)  # after a turn: logged, not raised (the turn was already saved)

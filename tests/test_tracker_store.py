@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from rasa.shared.core.events import SlotSet, UserUttered
 
 from serving.tracker_store import INSERTED_ROWS_PER_STATEMENT, DurableSQLTrackerStore, TrackerStoreUnavailable
-from tests.support.staff import POSTGRES_ADMIN_URL, postgres_database
+from tests.support.services import postgres_url
+from tests.support.staff import postgres_database
 from tests.test_conversation_window import DOMAIN, SESSION_START, Conversation, run, turn
 
 RETRY_SECONDS = 1.5
@@ -34,7 +35,7 @@ def postgres_store(monkeypatch):
 
 @contextlib.contextmanager
 def admin():
-    engine = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
             yield connection

@@ -3,17 +3,15 @@
 Packages are built in tmp_path from Python rows and written with the same writer the synthetic
 generator uses, so every test reads real CSV files through the real importer. Stores are real:
 a SQLite file in tmp_path, and a schema in a throwaway PostgreSQL database created for the test
-session (TEST_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/) and dropped after it.
+session (on the tests' own server, tests/support/services.py) and dropped after it.
 """
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
-from urllib.parse import urlparse, urlunparse
 
 import psycopg2
 import pytest
@@ -27,8 +25,8 @@ from careerbot.directory.search import Directory
 from careerbot.directory.store import DirectoryStore, PostgresStore, SQLiteStore
 from careerbot.office import Office
 from careerbot.places import PlaceIndex, Place
+from tests.support import services
 
-POSTGRES_SERVER_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/")
 
 # Category terms as the sample preset (careerbot/directory/presets/sample.yml) names them.
 WORKFORCE, CAREER, ADULT_ED, LIBRARY = ("workforce-development", "career-counseling",
@@ -137,20 +135,16 @@ def directory_for(store: DirectoryStore, clock=FixedClock(WEDNESDAY_MORNING_IN_I
 
 # ---- PostgreSQL -------------------------------------------------------------------------------
 
-def _with_database(url: str, database: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=f"/{database}"))
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway database for this test session, dropped afterwards."""
     name = f"careerbot_test_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(_with_database(POSTGRES_SERVER_URL, "postgres"))
+    admin = psycopg2.connect(services.postgres_url())
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f"CREATE DATABASE {name}")
     try:
-        yield _with_database(POSTGRES_SERVER_URL, name)
+        yield services.postgres_url(name)
     finally:
         with admin.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -3,22 +3,26 @@ from __future__ import annotations
 
 import threading
 import uuid
-from typing import Callable, List
+from typing import Callable, List, Optional
 
+import redis
 from rasa.core.lock_store import LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from serving.lock_store import AtomicRedisLockStore
+from tests.support.services import redis_url
 
 
-def atomic_store(prefix: str, port: int = 6379) -> AtomicRedisLockStore:
-    """Our lock store on the local Redis, as endpoints.yml configures it."""
-    return AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", port=port, db=1, key_prefix=prefix))
+def atomic_store(prefix: str, url: Optional[str] = None) -> AtomicRedisLockStore:
+    """Our lock store, as endpoints.yml configures it, on the tests' Redis or at `url`."""
+    return AtomicRedisLockStore(EndpointConfig(url=url or redis_url(1), key_prefix=prefix))
 
 
 def rasa_store(prefix: str) -> RedisLockStore:
-    """Rasa's own Redis lock store on the local Redis, for comparison."""
-    return RedisLockStore(host="127.0.0.1", port=6379, db=1, key_prefix=prefix)
+    """Rasa's own Redis lock store on the tests' Redis, for comparison."""
+    options = redis.connection.parse_url(redis_url(1))
+    return RedisLockStore(host=options["host"], port=options["port"], db=options["db"],
+                          password=options.get("password"), key_prefix=prefix)
 
 
 def tickets_issued_concurrently(make_store: Callable[[str], LockStore], instances: int = 8,

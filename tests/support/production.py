@@ -89,8 +89,12 @@ class PrivateRedis:
         self.start()
 
     @property
+    def server_url(self) -> str:
+        return f"redis://:{self.PASSWORD}@127.0.0.1:{self.port}"
+
+    @property
     def url(self) -> str:
-        return f"redis://:{self.PASSWORD}@127.0.0.1:{self.port}/1"
+        return f"{self.server_url}/1"
 
     def start(self) -> None:
         self.process = subprocess.Popen(

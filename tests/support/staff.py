@@ -3,7 +3,6 @@ subprocess, staff accounts made with the real CLI, and an HTTP client that signs
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import subprocess
 import sys
@@ -19,25 +18,27 @@ from requests.adapters import HTTPAdapter
 
 from tests.support import rasa_events
 from tests.support.servers import USUAL_UMASK, ServerProcess, base_env, start_web_app
+from tests.support.services import postgres_url, private_services
 
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 COUNSELOR = ("casey", "counselor", "counselor-password-1")
 ADMIN = ("ada", "admin", "admin-password-12")
 
 
 @contextlib.contextmanager
 def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database on the local server for one test module; dropped afterwards."""
+    """A fresh PostgreSQL database on the tests' server for one test module, or on a server of
+    its own for a benchmark run alone; dropped afterwards."""
     name = "careerbot_test_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
+    with private_services():
+        admin = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield postgres_url(name)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
 
 
 def console_env(data_dir: Path, database_url: Optional[str] = None,
