@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.referrals import directory
+from actions.directory import directory
 from careerbot.listing_questions import answer, read_question
 from careerbot.places import PlaceIndex
 
@@ -47,4 +47,17 @@ class ActionAnswerListingQuestion(Action):
         asked = set(question.details) if question else set()
         dispatcher.utter_message(response="utter_services_cost_in_general" if "cost" in asked
                                  else "utter_services_eligibility_in_general")
+        return []
+
+
+class ActionGoodbyeAfterListings(Action):
+    """A goodbye right after listings, unless it asks about them ("do i gotta pay for it")."""
+
+    def name(self) -> Text:
+        return "action_goodbye_after_listings"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if not answer_about_listings_shown(dispatcher, tracker):
+            dispatcher.utter_message(response="utter_goodbye")
         return []

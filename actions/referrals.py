@@ -11,11 +11,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.directory import directory
+from actions.listing_questions import answer_about_listings_shown
 from actions.tracker_reading import entities_of_last, latest_entity
 from careerbot.content import barriers_named
 from careerbot.directory.format import format_results
 from careerbot.directory.mapping import RESOURCE_TYPES
-from careerbot.directory.search import Directory, SearchResult
+from careerbot.directory.search import SearchResult
 from careerbot.entity_lexicon import normalise_text
 from careerbot.office import current_office
 from careerbot.places import PlaceIndex
@@ -31,12 +33,6 @@ MAX_STATE_BUTTONS = 4
 MAX_WORDS_OF_A_PLACE = 5
 NEAR_ME = re.compile(r"\b(near|close to|around|by) (me|here|my (house|home|place|area))\b|\bnearby\b"
                      r"|\bin my (area|town|city)\b|\baround here\b", re.IGNORECASE)
-
-
-@functools.lru_cache(maxsize=1)
-def directory() -> Directory:
-    """One directory per action server process (re-imports are picked up by the store)."""
-    return Directory.open()
 
 
 def searches(tracker: Tracker) -> List[List[str]]:
@@ -191,5 +187,9 @@ class ActionShowMoreReferrals(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        # "how much" right after the listings reads to DIET like "show me more": a question
+        # about the listings shown is answered instead.
+        if answer_about_listings_shown(dispatcher, tracker):
+            return []
         offset = int(tracker.get_slot("referral_offset") or 0)
         return _referral_events(tracker, await _search_and_show(dispatcher, tracker, offset=offset))

@@ -175,15 +175,15 @@ def sample_directory(tmp_path, monkeypatch):
     import subprocess
     import sys
 
-    from actions import referrals
+    from actions.directory import directory
     from tests.support.servers import SAMPLE_DIRECTORY
     monkeypatch.setenv("CAREERBOT_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     subprocess.run([sys.executable, "-m", "careerbot.directory", "import", str(SAMPLE_DIRECTORY)],
                    check=True, capture_output=True)
-    referrals.directory.cache_clear()
+    directory.cache_clear()
     yield
-    referrals.directory.cache_clear()
+    directory.cache_clear()
 
 
 def barrier_message(*barriers: str) -> dict:

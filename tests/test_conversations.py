@@ -135,6 +135,21 @@ def test_questions_about_the_listings_shown_are_answered_from_the_directory(chat
     assert "closest" in closest.lower() and "miles" in closest
 
 
+@pytest.mark.parametrize("question", ["how much", "do i gotta pay for it"])
+def test_a_cost_question_the_classifier_takes_for_more_or_goodbye_is_answered(chat, question):
+    """Right after listings, DIET reads "how much" as "show me more" and "do i gotta pay for it"
+    as a goodbye; the listings' fees are what the person gets."""
+    assert "nearest first" in texts(chat("find a career center near 62704"))
+    cost = texts(chat(question))
+    assert "Free" in cost
+    assert "Good luck" not in cost and "no more results" not in cost
+
+
+def test_a_goodbye_right_after_listings_is_still_a_goodbye(chat):
+    assert "nearest first" in texts(chat("find a career center near 62704"))
+    assert "Good luck" in texts(chat("ok thanks bye"))
+
+
 def test_asking_what_services_cost_before_any_search_gets_the_articles_answer(chat):
     replies = chat("is the help free?")
     assert "typically offer free resources" in texts(replies)
