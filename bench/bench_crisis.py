@@ -1,6 +1,6 @@
 """What crisis recognition costs each message: the parse of the held-out messages with the safety
 net (careerbot/safety/: the rules, the crisis model and DIET's vote) and without it, in one
-process, and the rules alone.
+process, and the rules alone and the crisis model alone.
 
     .venv/bin/python bench/bench_crisis.py [--rounds 5]
 
@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +32,8 @@ def main() -> None:
     from rasa.core.agent import Agent
 
     from careerbot.safety import detect_crisis
-    from components.crisis_safety_net import CrisisSafetyNet
+    from careerbot.safety.model import CrisisModel
+    from components.crisis_safety_net import MODEL_FILE, CrisisSafetyNet
     from serving import model_loading
     from tests.support import nlu_eval
 
@@ -48,31 +51,39 @@ def main() -> None:
             asyncio.run(agent.parse_message(text))
         return (time.process_time() - started) / len(texts) * 1000
 
-    def rules_alone() -> float:
+    with tempfile.TemporaryDirectory() as unpacked:
+        with tarfile.open(latest_model()) as archive:
+            member = next(m for m in archive.getmembers() if m.name.endswith(MODEL_FILE))
+            archive.extract(member, unpacked)
+        crisis_model = CrisisModel.load(Path(unpacked) / member.name)
+
+    def alone(judge) -> float:
         started = time.process_time()
         for text in texts:
-            detect_crisis(text)
+            judge(text)
         return (time.process_time() - started) / len(texts) * 1000
 
     parse_all()
-    timings = {"with": [], "without": [], "rules": []}
+    timings = {"with": [], "without": [], "rules": [], "model": []}
     for _ in range(args.rounds):
         CrisisSafetyNet.process = with_net
         timings["with"].append(parse_all())
         CrisisSafetyNet.process = without_net
         timings["without"].append(parse_all())
-        timings["rules"].append(rules_alone())
+        timings["rules"].append(alone(detect_crisis))
+        timings["model"].append(alone(crisis_model.probability))
     CrisisSafetyNet.process = with_net
     best = {name: min(values) for name, values in timings.items()}
     figures = {"messages": len(texts), "rounds": args.rounds,
                "parse_cpu_ms_with_safety_net": round(best["with"], 3),
                "parse_cpu_ms_without_safety_net": round(best["without"], 3),
                "rules_cpu_ms": round(best["rules"], 3),
+               "crisis_model_cpu_ms": round(best["model"], 3),
                "ratio_with_to_without": round(best["with"] / best["without"], 3),
                "all_rounds_ms": timings}
     print(f"parse CPU per message: {best['with']:.2f} ms with the safety net, "
           f"{best['without']:.2f} ms without ({figures['ratio_with_to_without']}x); "
-          f"rules alone {best['rules']:.2f} ms")
+          f"rules alone {best['rules']:.2f} ms, crisis model alone {best['model']:.2f} ms")
     write_results("crisis", figures)
 
 

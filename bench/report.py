@@ -232,7 +232,8 @@ def crisis_recognition(out: List[str]) -> None:
                f"{data['parse_cpu_ms_with_safety_net']} ms with the safety net, "
                f"{data['parse_cpu_ms_without_safety_net']} ms without "
                f"({data['ratio_with_to_without']}x in the same run); the rules alone "
-               f"{data['rules_cpu_ms']} ms.\n")
+               f"{data['rules_cpu_ms']} ms, the crisis model alone "
+               f"{data.get('crisis_model_cpu_ms', 'not measured')} ms.\n")
 
 
 def targeted(backend: str, ok: bool) -> Optional[bool]:
