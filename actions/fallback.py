@@ -15,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.listing_questions import answer_about_listings_shown
-from careerbot.contact import clean_name, parse_contact_detail
+from careerbot.contact import asks_when_contacted, clean_name, parse_contact_detail
 from careerbot.content import ASPECTS, difference_response, likeliest_topics
 from careerbot.entity_lexicon import normalise_text
 from careerbot.nlp import is_common_english_word
@@ -56,6 +56,9 @@ class ActionDidYouMean(Action):
             return []
         if answer_about_listings_shown(dispatcher, tracker):
             return []
+        if asks_when_contacted(text):
+            dispatcher.utter_message(response="utter_when_contacted")
+            return []
         aspect = aspect_followed_up(text)
         if aspect:
             dispatcher.utter_message(response=difference_response(aspect))
@@ -89,7 +92,7 @@ def form_takes_as_answer(tracker: Tracker) -> bool:
 class ActionFallbackInForm(Action):
     """A message a form's question did not expect: nothing when the form takes it as the answer,
     else one line ("I didn't catch that", or "I can't help with that" for a question about
-    something else); the form then asks again."""
+    something else, or when a counselor will be in touch); the form then asks again."""
 
     def name(self) -> Text:
         return "action_fallback_in_form"
@@ -100,7 +103,9 @@ class ActionFallbackInForm(Action):
             return []
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "out_of_scope" and not is_keyboard_mashing(text):
+        if asks_when_contacted(text):
+            dispatcher.utter_message(response="utter_when_contacted")
+        elif intent == "out_of_scope" and not is_keyboard_mashing(text):
             dispatcher.utter_message(response="utter_fallback_in_form")
         else:
             dispatcher.utter_message(response="utter_didnt_catch_that")

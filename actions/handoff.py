@@ -8,7 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.tracker_reading import last_bot_response
-from careerbot.contact import clean_name, contact_in_passing, parse_contact_detail
+from careerbot.contact import (asks_when_contacted, clean_name, contact_in_passing,
+                              parse_contact_detail)
 from careerbot.nlp import is_common_english_word
 
 OFFER_TO_LEAVE_DETAILS = "utter_ask_leave_contact"
@@ -38,9 +39,12 @@ class ValidateHandoffForm(FormValidationAction):
 
     def validate_contact_detail(self, slot_value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        detail = parse_contact_detail(slot_value if isinstance(slot_value, str) else None)
+        text = slot_value if isinstance(slot_value, str) else None
+        detail = parse_contact_detail(text)
         if detail is None:
-            dispatcher.utter_message(response="utter_invalid_contact_detail")
+            # "how soon do they get back to people" is a question, not a mistyped number.
+            dispatcher.utter_message(response="utter_when_contacted" if asks_when_contacted(text)
+                                     else "utter_invalid_contact_detail")
             return {"contact_detail": None}
         return {"contact_detail": detail.value}
 

@@ -145,3 +145,19 @@ def contact_in_passing(text: Optional[str], is_common_word: Callable[[str], bool
         return ContactInPassing(None, None)
     name = find_name(text, is_common_word) or _name_beside_detail(text, is_common_word)
     return ContactInPassing(name, parse_contact_detail(text))
+
+
+# "how long till they get back to me", "when will someone call", "how soon do i hear back".
+_WHEN_CONTACTED = re.compile(
+    r"\b(how long|how soon|how fast|when)\b.{0,40}?"
+    r"\b(get back|call|calls|contact|hear|reach|respond|reply|text|email|answer)\b", re.I)
+
+
+# "when can i call them" asks when to call, not when to be called.
+_PERSON_GETS_IN_TOUCH = re.compile(r"\b(i|me)\s+(can\s+|should\s+)?(call|contact|reach|text|email)\b",
+                                   re.I)
+
+
+def asks_when_contacted(text: Optional[str]) -> bool:
+    """Whether the message asks how soon a counselor will get in touch."""
+    return bool(text and _WHEN_CONTACTED.search(text) and not _PERSON_GETS_IN_TOUCH.search(text))

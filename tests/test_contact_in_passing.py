@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from careerbot.contact import contact_in_passing, parse_contact_detail
+from careerbot.contact import asks_when_contacted, contact_in_passing, parse_contact_detail
 from careerbot.nlp import is_common_english_word
+from careerbot.office import load_office
 from tests.support.servers import buttons, texts
 
 
@@ -54,6 +55,27 @@ def test_a_callback_request_with_name_and_number_is_read_back_and_recorded(chat,
 def test_a_callback_request_asks_only_for_what_is_missing(chat):
     assert "What name should the counselor use" in texts(chat("can someone text me at 773 555 0162"))
     assert "Dana, 773-555-0162. Is that right?" in texts(chat("Dana"))
+
+
+@pytest.mark.parametrize("typed, asks", [
+    ("how long till they usually get back to people", True), ("when will someone call me", True),
+    ("how soon will i hear back from a counselor", True),
+    ("how long is the training program", False), ("when can i call them", False),
+    ("what time do they close", False)])
+def test_asking_when_a_counselor_will_be_in_touch_is_told_apart(typed, asks):
+    assert asks_when_contacted(typed) is asks
+
+
+def test_asking_when_they_will_call_is_answered_honestly_and_the_question_comes_back(chat):
+    """No time is promised (nothing says one): the office's hours and phone, then the form's
+    question again."""
+    office = load_office()
+    assert "What name should the counselor use" in texts(chat("can a counselor call me"))
+    assert "What phone number" in texts(chat("Marisol"))
+    replies = texts(chat("how soon do they usually get back to people"))
+    assert office.hours in replies and office.phone in replies and "can't help" not in replies
+    assert "What phone number" in replies
+    assert "Marisol, 217-555-0177. Is that right?" in texts(chat("217 555 0177"))
 
 
 def test_no_to_the_read_back_asks_again_instead_of_cancelling(chat, assistant):
