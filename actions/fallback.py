@@ -15,8 +15,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.listing_questions import answer_about_listings_shown
+from actions.tracker_reading import conversation_language
 from careerbot.contact import asks_when_contacted, clean_name, parse_contact_detail
-from careerbot.content import ASPECTS, difference_response, likeliest_topics
+from careerbot.content import ASPECTS, SOMETHING_ELSE, difference_response, likeliest_topics
 from careerbot.entity_lexicon import normalise_text
 from careerbot.nlp import is_common_english_word
 from careerbot.places import PlaceIndex
@@ -63,10 +64,12 @@ class ActionDidYouMean(Action):
         if aspect:
             dispatcher.utter_message(response=difference_response(aspect))
             return []
-        topics = likeliest_topics(tracker.latest_message.get("intent_ranking") or [])
+        language = conversation_language(tracker)
+        topics = likeliest_topics(tracker.latest_message.get("intent_ranking") or [],
+                                  language=language)
         if topics:
             buttons = [{"title": title, "payload": f"/{intent}"} for intent, title in topics]
-            buttons.append({"title": "Something else", "payload": "/ask_capabilities"})
+            buttons.append({"title": SOMETHING_ELSE[language], "payload": "/ask_capabilities"})
             dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         elif is_keyboard_mashing(text):
             dispatcher.utter_message(response="utter_didnt_catch_that")

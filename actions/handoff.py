@@ -23,6 +23,8 @@ class ValidateHandoffForm(FormValidationAction):
                                    domain: DomainDict) -> Dict[Text, Any]:
         """A name typed in answer to the offer to leave details ("Guadalupe Reyes"): the offer
         asked for it, so it is taken as the name."""
+        if tracker.get_slot("requested_slot") == "contact_name":
+            return _question_about_the_call(tracker, "contact_name")
         if (tracker.get_slot("contact_name") or tracker.get_slot("requested_slot")
                 or last_bot_response(tracker) != OFFER_TO_LEAVE_DETAILS):
             return {}
@@ -30,11 +32,19 @@ class ValidateHandoffForm(FormValidationAction):
         name = contact_in_passing(text, is_common_english_word).name or clean_name(text)
         return {"contact_name": name} if name else {}
 
+    async def extract_contact_detail(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") == "contact_detail":
+            return _question_about_the_call(tracker, "contact_detail")
+        return {}
+
     def validate_contact_name(self, slot_value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        name = clean_name(slot_value if isinstance(slot_value, str) else None)
+        text = slot_value if isinstance(slot_value, str) else None
+        name = clean_name(text)
         if name is None:
-            dispatcher.utter_message(response="utter_invalid_contact_name")
+            dispatcher.utter_message(response="utter_when_contacted" if asks_when_contacted(text)
+                                     else "utter_invalid_contact_name")
         return {"contact_name": name}
 
     def validate_contact_detail(self, slot_value: Any, dispatcher: CollectingDispatcher,
@@ -64,3 +74,22 @@ class ValidateHandoffForm(FormValidationAction):
         # A plain "no": numbers are what people most often mistype; the name is kept.
         dispatcher.utter_message(response="utter_contact_fix")
         return {"contact_confirmed": None, "contact_detail": None}
+
+
+# The intents a question about the call back is read as ("when will someone call me back?").
+ABOUT_THE_CALL = ("request_callback", "request_human")
+
+
+def _question_about_the_call(tracker: Tracker, slot: Text) -> Dict[Text, Any]:
+    """A question about the call back, asked while the form waits for a name or a number, and
+    read as a request for one: its words go to the slot's validation, which answers it and asks
+    again (the slot's from_text mapping leaves these intents out, and the form would otherwise
+    find nothing in the message and give up on it)."""
+    message = tracker.latest_message
+    text = message.get("text") or ""
+    gives_details = any(e.get("entity") in ("contact_name", "contact_detail")
+                        for e in message.get("entities") or [])
+    if ((message.get("intent") or {}).get("name") in ABOUT_THE_CALL and not gives_details
+            and asks_when_contacted(text)):
+        return {slot: text}
+    return {}

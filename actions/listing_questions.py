@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.directory import directory
+from actions.tracker_reading import conversation_language
 from careerbot.listing_questions import answer, read_question
 from careerbot.places import PlaceIndex
 
@@ -27,7 +28,8 @@ def answer_about_listings_shown(dispatcher: CollectingDispatcher, tracker: Track
     question = read_question(text, [listing.name for listing in listings])
     if not listings:
         return False
-    dispatcher.utter_message(text=answer(question, listings, datetime.now(timezone.utc)))
+    dispatcher.utter_message(text=answer(question, listings, datetime.now(timezone.utc),
+                                         conversation_language(tracker)))
     return True
 
 

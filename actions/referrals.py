@@ -13,9 +13,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.directory import directory
 from actions.listing_questions import answer_about_listings_shown
-from actions.tracker_reading import entities_of_last, latest_entity
+from actions.tracker_reading import conversation_language, entities_of_last, latest_entity
 from careerbot.content import barriers_named
-from careerbot.directory.format import format_results
+from careerbot.directory.format import format_results, more_button_title
 from careerbot.directory.mapping import RESOURCE_TYPES
 from careerbot.directory.search import SearchResult
 from careerbot.entity_lexicon import normalise_text
@@ -154,9 +154,12 @@ async def _search_and_show(dispatcher: CollectingDispatcher, tracker: Tracker,
     if place is None:
         dispatcher.utter_message(response="utter_ask_location")
         return []
+    # A Spanish speaker sees the listings where Spanish is spoken first.
+    language = conversation_language(tracker)
     results = []
     for types in searches(tracker):
-        search = functools.partial(directory().search, types, place, offset=offset)
+        search = functools.partial(directory().search, types, place, offset=offset,
+                                   language=language)
         # A live provider may take up to its timeout: its search runs in a thread, keeping the
         # action server's loop free. The office's own directory answers within a millisecond
         # (search p95 0.45 ms on SQLite, 0.92 ms on PostgreSQL, with 100,000 services:
@@ -165,8 +168,9 @@ async def _search_and_show(dispatcher: CollectingDispatcher, tracker: Tracker,
     for index, result in enumerate(results):
         last = index == len(results) - 1
         more = last and any(result.has_more for result in results)
-        buttons = [{"title": "Show more", "payload": "/ask_more"}] if more else []
-        dispatcher.utter_message(text=format_results(result, current_office()), buttons=buttons)
+        buttons = [{"title": more_button_title(language), "payload": "/ask_more"}] if more else []
+        dispatcher.utter_message(text=format_results(result, current_office(), language),
+                                 buttons=buttons)
     return results
 
 

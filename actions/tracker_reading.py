@@ -5,6 +5,15 @@ from typing import Any, List, Optional, Text
 
 from rasa_sdk import Tracker
 
+from careerbot.language import DEFAULT_LANGUAGE, LANGUAGES
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """The language the conversation is in, "en" or "es" (the `language` slot; English until it
+    is set)."""
+    language = tracker.get_slot("language") or DEFAULT_LANGUAGE
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
 
 def latest_entity(tracker: Tracker, entity: Text):
     """The entity's value in the latest message only (slots would carry older answers over)."""

@@ -45,6 +45,14 @@ def main() -> None:
         sets["final in-domain"] = {"role": "final", "messages": final.examples,
                                    "intent_accuracy": round(final.intent_accuracy, 4),
                                    "false_rejection": round(final.false_rejection, 4)}
+        for role, path in (("tuning", nlu_eval.TUNING_SPANISH_FILE),
+                           ("final", nlu_eval.FINAL_SPANISH_FILE)):
+            spanish = nlu_eval.evaluate(assistant.parse, nlu_eval.untrained_examples(path))
+            sets[f"{role} Spanish in-domain"] = {
+                "role": role, "messages": spanish.examples,
+                "intent_accuracy": round(spanish.intent_accuracy, 4),
+                "entity_f1": round(spanish.entity_f1, 4),
+                "false_rejection": round(spanish.false_rejection, 4)}
     figures = {
         "examples": report.examples, "intent_accuracy": round(report.intent_accuracy, 4),
         "entity_precision": round(report.entity_precision, 4),

@@ -25,8 +25,8 @@ from bench.common import PROJECT_ROOT, RESULTS_DIR  # noqa: E402
 
 REPORT = RESULTS_DIR / "REPORT.md"
 NLU_FROM_MAKE_TEST = PROJECT_ROOT / "results" / "nlu-quality.json"
-BENCHMARKS = ["nlu", "latency", "profile", "diet", "crisis", "throughput", "growth", "startup", "directory", "staff",
-              "lock_store", "redaction"]
+BENCHMARKS = ["nlu", "latency", "profile", "diet", "crisis", "language", "throughput", "growth",
+              "startup", "directory", "staff", "lock_store", "redaction"]
 
 
 def load(name: str) -> Optional[dict]:
@@ -234,6 +234,22 @@ def crisis_recognition(out: List[str]) -> None:
                f"({data['ratio_with_to_without']}x in the same run); the rules alone "
                f"{data['rules_cpu_ms']} ms, the crisis model alone "
                f"{data.get('crisis_model_cpu_ms', 'not measured')} ms.\n")
+
+
+def language_detection(out: List[str]) -> None:
+    """English or Spanish: the libraries against the project's detector (bench_language.py)."""
+    out.append("### Language detection\n")
+    data = load("language")
+    if not data:
+        out.append("Missing: bench/bench_language.py has not run.\n")
+        return
+    out.append(f"bench/bench_language.py, {data['when']}: {data['method']}; "
+               + ", ".join(f"{role} set {n} messages" for role, n in data["messages"].items())
+               + ".\n")
+    out.append("| judge | tuning accuracy | final accuracy | CPU ms per message |\n|---|---|---|---|")
+    out.extend(f"| {name} | {row['tuning accuracy']:.4f} | {row['final accuracy']:.4f} | "
+               f"{row['cpu_ms_per_message']} |" for name, row in data["judges"].items())
+    out.append("")
 
 
 def targeted(backend: str, ok: bool) -> Optional[bool]:
@@ -545,6 +561,7 @@ def main() -> None:
     profile(sections)
     diet_prediction(sections)
     crisis_recognition(sections)
+    language_detection(sections)
     throughput(table, sections)
     growth(table, sections)
     resources(table, sections)

@@ -28,6 +28,7 @@ BENCHMARKS = [
     ("latency", ["bench/bench_latency.py"], 480, False),
     ("diet", ["bench/bench_diet.py"], 240, False),
     ("crisis", ["bench/bench_crisis.py"], 300, False),
+    ("language", ["bench/bench_language.py"], 120, False),
     ("profile", ["bench/bench_profile.py"], 240, False),
     ("growth", ["bench/bench_growth.py"], 600, False),
     ("throughput", ["bench/bench_throughput.py"], 1200, False),

@@ -13,12 +13,18 @@ from typing import Callable, Optional
 
 import phonenumbers
 from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.lang.es.stop_words import STOP_WORDS as SPANISH_STOP_WORDS
 
 from careerbot.phone_numbers import HOME_REGION, international_prefix_as_plus
+from careerbot.text_input import fold_accents
 
-_NAME_PREFIX = re.compile(r"^((ok|okay|sure|yes|yeah|yep|fine)[,.!]?\s+)?"
-                          r"(my name is|my name's|my names|name is|i am|i'm|im|it's|its|this is|call me)?\s*",
+_NAME_PREFIX = re.compile(r"^((ok|okay|sure|yes|yeah|yep|fine|si|sí|claro|dale|bueno)[,.!]?\s+)?"
+                          r"(my name is|my name's|my names|name is|i am|i'm|im|it's|its|this is|call me|"
+                          r"me llamo|mi nombre es|yo soy|soy|habla)?\s*",
                           re.IGNORECASE)
+# Spanish function words, less the particles of names ("Juan de la Cruz", "Ana del Río").
+_NAME_PARTICLES = {"de", "del", "la", "las", "los", "y"}
+_SPANISH_NOT_NAMES = SPANISH_STOP_WORDS - _NAME_PARTICLES
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?$")
 _QUESTION_WORDS = {"what", "how", "where", "why", "when", "who", "can", "could", "do", "does",
                    "is", "are", "should", "will", "would"}
@@ -33,7 +39,9 @@ _NAME_IN_PASSING = re.compile(
 # Answers that are not names, typed where a name is asked.
 _NOT_NAMES = {"yes", "yeah", "yep", "ok", "okay", "sure", "no", "nope", "idk", "hi", "hello",
               "thanks", "thank", "lol", "what", "why", "huh", "nvm", "nevermind", "actually",
-              "cancel", "stop", "skip", "forget", "later", "pass", "bye", "none", "anonymous"}
+              "cancel", "stop", "skip", "forget", "later", "pass", "bye", "none", "anonymous",
+              "si", "sí", "claro", "dale", "vale", "bueno", "gracias", "hola", "nel", "porfa",
+              "cancelar", "parar", "saltar", "nada", "ninguno", "despues", "después", "adios"}
 
 
 @dataclass(frozen=True)
@@ -56,12 +64,14 @@ def clean_name(text: Optional[str]) -> Optional[str]:
     words = name.split()
     if not words or len(words) > 5 or len(name) > 60 or words[0].lower() in _QUESTION_WORDS:
         return None
-    # "what's the weather tomorrow", "yes": words of a sentence, not of a name ("Will" may be).
-    if any(w.islower() and (w in STOP_WORDS or w in _NOT_NAMES) for w in words):
+    # "what's the weather tomorrow", "yes", "si": words of a sentence, not of a name ("Will" may be).
+    if any(w.islower() and (w in STOP_WORDS or w in _SPANISH_NOT_NAMES or w in _NOT_NAMES)
+           for w in words):
         return None
     if not _NAME.match(name):
         return None
-    return " ".join(w[:1].upper() + w[1:] if w.islower() else w for w in words)
+    return " ".join(w[:1].upper() + w[1:] if w.islower() and (i == 0 or w not in _NAME_PARTICLES)
+                    else w for i, w in enumerate(words))
 
 
 def _phone_numbers(text: str):
@@ -158,6 +168,19 @@ _PERSON_GETS_IN_TOUCH = re.compile(r"\b(i|me)\s+(can\s+|should\s+)?(call|contact
                                    re.I)
 
 
+# "cuando me van a llamar", "en cuanto tiempo me contestan", "cuanto tardan en llamarme".
+_WHEN_CONTACTED_SPANISH = re.compile(
+    r"\b(cuando|cuanto tiempo|cuanto tardan?|que tan pronto)\b.{0,40}?"
+    r"\b(me\s+\w*\s*)?(llam\w*|contact\w*|contest\w*|respond\w*|escrib\w*|comunic\w*)\b", re.I)
+# "cuando los puedo llamar" asks when to call, not when to be called.
+_PERSON_GETS_IN_TOUCH_SPANISH = re.compile(r"\b(puedo|debo)\s+(llamar|contactar|escribir)", re.I)
+
+
 def asks_when_contacted(text: Optional[str]) -> bool:
     """Whether the message asks how soon a counselor will get in touch."""
-    return bool(text and _WHEN_CONTACTED.search(text) and not _PERSON_GETS_IN_TOUCH.search(text))
+    if not text:
+        return False
+    folded = fold_accents(text)
+    return bool((_WHEN_CONTACTED.search(text) and not _PERSON_GETS_IN_TOUCH.search(text))
+                or (_WHEN_CONTACTED_SPANISH.search(folded)
+                    and not _PERSON_GETS_IN_TOUCH_SPANISH.search(folded)))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Iterable, List, Mapping, Optional, Tuple
 
+from careerbot.language import DEFAULT_LANGUAGE
+
 ASPECTS = ("timeframe", "goals", "education", "advancement", "benefits")
 # The NLU contract's six, then what people also name as in their way, said in their own words
 # ("i have a felony", "im 17", "my english isnt good"): these get the honest answer that a
@@ -23,27 +25,43 @@ STEP_CHOICES = ("next", "skip", "more")
 
 
 # What a message the assistant did not understand may have been about, by intent: offered back
-# as "did you mean?" (the titles are the menu's).
+# as "did you mean?" (the titles are the menu's), by language (careerbot.language.LANGUAGES).
 TOPICS = {
-    "ask_job_vs_career": "Job vs. career", "ask_job_definition": "What a job is",
-    "ask_career_definition": "What a career is", "ask_turn_job_into_career": "Turn my job into a career",
-    "ask_career_exploration": "Explore careers", "ask_job_search": "Find job openings",
-    "share_barrier": "Something is in my way", "find_resource": "Find local help",
-    "request_human": "Talk to a counselor",
+    "en": {
+        "ask_job_vs_career": "Job vs. career", "ask_job_definition": "What a job is",
+        "ask_career_definition": "What a career is",
+        "ask_turn_job_into_career": "Turn my job into a career",
+        "ask_career_exploration": "Explore careers", "ask_job_search": "Find job openings",
+        "share_barrier": "Something is in my way", "find_resource": "Find local help",
+        "request_human": "Talk to a counselor",
+    },
+    "es": {
+        "ask_job_vs_career": "Trabajo o carrera", "ask_job_definition": "Qué es un trabajo",
+        "ask_career_definition": "Qué es una carrera",
+        "ask_turn_job_into_career": "Convertir mi trabajo en carrera",
+        "ask_career_exploration": "Explorar carreras",
+        "ask_job_search": "Buscar ofertas de trabajo",
+        "share_barrier": "Algo me impide avanzar", "find_resource": "Buscar ayuda cerca",
+        "request_human": "Hablar con un consejero",
+    },
 }
+# The button offered with them for anything else: it shows the menu (/ask_capabilities).
+SOMETHING_ELSE = {"en": "Something else", "es": "Otra cosa"}
 # Below this, the classifier's best guess is no guess at all.
 MIN_TOPIC_CONFIDENCE = 0.1
 NOT_UNDERSTOOD = ("nlu_fallback", "out_of_scope")
 
 
-def likeliest_topics(ranking: Iterable[Mapping], count: int = 2) -> List[Tuple[str, str]]:
-    """The `count` likeliest topics of a message not understood, as (intent, title); none when
-    its likeliest reading is that it is about something else altogether."""
+def likeliest_topics(ranking: Iterable[Mapping], count: int = 2,
+                     language: str = DEFAULT_LANGUAGE) -> List[Tuple[str, str]]:
+    """The `count` likeliest topics of a message not understood, as (intent, title in
+    `language`); none when its likeliest reading is that it is about something else altogether."""
+    titles = TOPICS[language]
     ranked = [r for r in ranking if r.get("name") != "nlu_fallback"]
     if not ranked or ranked[0].get("name") in NOT_UNDERSTOOD:
         return []
-    topics = [(r["name"], TOPICS[r["name"]]) for r in ranked
-              if r.get("name") in TOPICS and (r.get("confidence") or 0) >= MIN_TOPIC_CONFIDENCE]
+    topics = [(r["name"], titles[r["name"]]) for r in ranked
+              if r.get("name") in titles and (r.get("confidence") or 0) >= MIN_TOPIC_CONFIDENCE]
     return topics[:count]
 
 

@@ -10,25 +10,31 @@ number", "hw much", "r they open 2day"), so the text is lower-cased, shorthand i
 misspelt day names are matched by edit distance before the patterns run. Answers quote the
 directory's own text (hours, eligibility, fees, how to apply, phone, address, website, distance);
 a field the directory leaves empty is said to be missing, with the listing's phone or website (or a
-counselor) as the way to find out.
+counselor) as the way to find out. A conversation in Spanish gets its answers in Spanish
+(`language`, see PHRASES), and a few Spanish words of a question are read too ("¿abren el
+sábado?").
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from careerbot.directory import hours
-from careerbot.directory.format import listing_title, miles
+from careerbot.directory.format import listing_hours, listing_title, miles
 from careerbot.directory.search import Listing
+from careerbot.language import DEFAULT_LANGUAGE, fold
 
 # What a question can ask about the listings shown.
 DETAILS = ("hours_day", "open_now", "evening", "eligibility", "cost", "apply", "closest", "phone",
            "address", "website")
 
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_NAMES = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+}
 WEEKEND = (5, 6)
 
 
@@ -71,6 +77,26 @@ SHORTHAND: Dict[str, str] = {
     "neares": "nearest", "nearests": "nearest",
     "frist": "first", "secnd": "second", "seccond": "second", "thrid": "third",
 }
+# Spanish words of a question (without accents), read as the English words the patterns look for:
+# "¿están abiertos ahora?" asks what "are open now" asks. Only words that mean nothing else in an
+# English message; the day names are in _DAY_INDEX.
+SPANISH_WORDS: Dict[str, str] = {
+    "abierto": "open", "abierta": "open", "abiertos": "open", "abiertas": "open", "abre": "open",
+    "abren": "open", "cerrado": "closed", "cerrada": "closed", "cerrados": "closed",
+    "cierra": "close", "cierran": "close", "horario": "hours", "horarios": "hours",
+    "hora": "hours", "hoy": "today", "ahora": "now", "ahorita": "now", "noche": "night",
+    "esta": "is", "estan": "are", "queda": "is", "quedan": "are", "donde": "where",
+    "cuesta": "cost", "cuestan": "cost", "cobran": "cost", "gratis": "cost", "precio": "price",
+    "manana": "tomorrow", "requisitos": "requirements", "califico": "qualify",
+    "califica": "qualify", "inscribo": "register", "inscribirme": "register",
+    "inscribirse": "register", "cita": "appointment", "telefono": "phone", "numero": "number",
+    "direccion": "address", "cerca": "nearby", "cercano": "closest", "cercana": "closest",
+}
+# ... and phrases, read first ("mañana" is tomorrow, "la mañana" the morning).
+_SPANISH_PHRASES = (("esta noche", "tonight"), ("la manana", "morning"),
+                    ("fin de semana", "weekend"), ("tengo que pagar", "have to pay"),
+                    ("quien puede", "who can"), ("que tan lejos", "how far"),
+                    ("sitio web", "website"), ("pagina web", "website"))
 
 # Abbreviations of weekdays; misspellings of the full names are found by edit distance.
 DAY_SPELLINGS: Dict[str, int] = {
@@ -78,8 +104,8 @@ DAY_SPELLINGS: Dict[str, int] = {
     "fri": 4, "sat": 5, "sun": 6,
 }
 _DAY_INDEX: Dict[str, int] = {
-    **{name.lower(): i for i, name in enumerate(WEEKDAY_NAMES)},
-    **{name.lower() + "s": i for i, name in enumerate(WEEKDAY_NAMES)},
+    **{fold(name): i for names in WEEKDAY_NAMES.values() for i, name in enumerate(names)},
+    **{fold(name) + "s": i for names in WEEKDAY_NAMES.values() for i, name in enumerate(names)},
     **DAY_SPELLINGS,
 }
 
@@ -95,7 +121,7 @@ _WHEN_WORDS = frozenset(_DAY_INDEX) | frozenset(
     "work works working school days am pm".split())
 _FOLLOW_UP_WORDS = frozenset(
     "what whats about how and or on this next the any anything them they it those these are is "
-    "do does in at for of then also too so a an one ones".split())
+    "do does in at for of then also too so a an one ones y el la los las en".split())
 # Said of oneself ("any at night? i work til 5") they may be part of a follow-up asking
 # something; alone ("i work nights") they tell, and ask nothing.
 _SAID_OF_ONESELF = frozenset("i im have has got you".split())
@@ -181,7 +207,8 @@ _QUESTION_WORDS = frozenset(_stems("""
     one or place places the their them there these they this those to what whats when where which
     who will with you your sample service services open opens closed close hours time free cost
     fees phone number call address website site apply sign up register enroll near far now today
-    tomorrow tonight evening night weekend late work after eligible qualify""".split()))
+    tomorrow tonight evening night weekend late work after eligible qualify
+    cual cuales que los las del para con como hay tienen son""".split()))
 
 
 def read_question(text: str, shown_names: Sequence[str]) -> Optional[ListingQuestion]:
@@ -208,11 +235,13 @@ def read_question(text: str, shown_names: Sequence[str]) -> Optional[ListingQues
 
 def _normalised(text: str) -> str:
     """Lower-case words separated by single spaces, shorthand spelled out, day names spelled
-    right: "R they open Saturdy??" -> "are they open saturday"."""
-    text = text.lower().replace("’", "'").replace("'", "").replace("#", " number ")
+    right, Spanish words read: "R they open Saturdy??" -> "are they open saturday"."""
+    text = fold(text).replace("’", "'").replace("'", "").replace("#", " number ")
+    for phrase, meaning in _SPANISH_PHRASES:
+        text = re.sub(rf"\b{phrase}\b", meaning, text)
     words = []
     for word in re.findall(r"[a-z0-9]+", text):
-        word = SHORTHAND.get(word, word)
+        word = SHORTHAND.get(word) or SPANISH_WORDS.get(word, word)
         words.append(_day_spelled_right(word) or word)
     return " ".join(words)
 
@@ -222,7 +251,7 @@ def _day_spelled_right(word: str) -> Optional[str]:
     if len(word) < 5 or word in _DAY_INDEX:
         return None
     allowed = 2 if len(word) >= 7 else 1  # short words are near too many others
-    for name in WEEKDAY_NAMES:
+    for name in WEEKDAY_NAMES["en"]:
         if _edit_distance(word, name.lower()) <= allowed:
             return name.lower()
     return None
@@ -302,53 +331,126 @@ def _own_words(index: int, shown_names: Sequence[str]) -> Set[str]:
 HOURS_DETAILS = ("hours_day", "open_now", "evening")
 EVENING_STARTS = 17 * 60  # "evening" and "after work": open after 5 pm
 
-# How the answer names a field the directory leaves empty ("doesn't list its fees").
-_MISSING = {"hours": "its hours", "eligibility": "who can use it", "cost": "its fees",
-            "apply": "how to apply", "phone": "a phone number", "address": "an address",
-            "website": "a website"}
-_FIELD_LABELS = {"eligibility": "Eligibility", "cost": "Fees", "apply": "How to apply",
-                 "phone": "Phone", "address": "Address", "website": "Website"}
+# Every sentence of an answer, by language (careerbot.language.LANGUAGES); the weekdays are
+# WEEKDAY_NAMES. The directory's own words (hours given as text, eligibility, fees, how to apply)
+# are quoted as written.
+PHRASES: Dict[str, Dict[str, Any]] = {
+    "en": {
+        "not_in_directory": "I don't have the directory's details for that place. A counselor can "
+                            "help you find out more.",
+        # How the answer names a field the directory leaves empty ("doesn't list its fees").
+        "missing": {"hours": "its hours", "eligibility": "who can use it", "cost": "its fees",
+                    "apply": "how to apply", "phone": "a phone number", "address": "an address",
+                    "website": "a website"},
+        "field_labels": {"eligibility": "Eligibility", "cost": "Fees", "apply": "How to apply",
+                         "phone": "Phone", "address": "Address", "website": "Website"},
+        "not_listed": "The directory doesn't list {fields}; {how}.",
+        "last_not_listed": " or ",                  # "its hours, a phone number or an address"
+        "call_or_check": "call them at {phone} or check {website} to ask",
+        "call": "call them at {phone} to ask",
+        "check": "check {website} to ask",
+        "ask_counselor": "ask a counselor",
+        "no_distances": "I can't tell how far they are from you without knowing where you are.",
+        "away": "{title} is {miles} away.",
+        "closest": "The closest is {title}, {miles} away",
+        "then": "; then {others}",
+        # The dates asked: a weekday named, today, tomorrow; and their evenings.
+        "on_day": "on {day}", "on_day_evening": "on {day} evening",
+        "today": "today ({day})", "today_evening": "this evening ({day})",
+        "tomorrow": "tomorrow ({day})", "tomorrow_evening": "tomorrow evening ({day})",
+        "open_on": "Open {when}, {times}.",
+        "times_and": " and ",                       # "10 am–noon and 6 pm–8 pm"
+        "closed_on": "Closed {when}.",
+        "whether_open_on": "whether it's open {when}",
+        "open_now": "Open now.",
+        "closed_now": "Closed now.",
+        "whether_open_now": "whether it's open now",
+        "open_evening": "Open in the evening: {hours}.",
+        "not_open_evening": "Not open in the evening.",
+        "whether_open_evening": "whether it's open in the evening",
+        "hours": "Hours: {hours}.",
+        "cannot_tell": "I can't tell {what}; its hours are listed as: {hours}.",
+    },
+    "es": {
+        "not_in_directory": "No tengo los datos del directorio sobre ese lugar. Un consejero te "
+                            "puede ayudar a saber más.",
+        "missing": {"hours": "su horario", "eligibility": "quién puede ir", "cost": "cuánto cuesta",
+                    "apply": "cómo inscribirse", "phone": "su teléfono", "address": "su dirección",
+                    "website": "su sitio web"},
+        "field_labels": {"eligibility": "Requisitos", "cost": "Costo", "apply": "Cómo inscribirse",
+                         "phone": "Teléfono", "address": "Dirección", "website": "Sitio web"},
+        "not_listed": "El directorio no incluye {fields}; {how}.",
+        "last_not_listed": " ni ",                  # "su horario, su teléfono ni su dirección"
+        "call_or_check": "llámalos al {phone} o visita {website} para preguntar",
+        "call": "llámalos al {phone} para preguntar",
+        "check": "visita {website} para preguntar",
+        "ask_counselor": "pregúntale a un consejero",
+        "no_distances": "No puedo saber a qué distancia están de ti si no sé dónde estás.",
+        "away": "{title} está a {miles}.",
+        "closest": "El más cercano es {title}, a {miles}",
+        "then": "; después, {others}",
+        "on_day": "el {day}", "on_day_evening": "el {day} por la noche",
+        "today": "hoy ({day})", "today_evening": "esta noche ({day})",
+        "tomorrow": "mañana ({day})", "tomorrow_evening": "mañana por la noche ({day})",
+        "open_on": "Abierto {when}, {times}.",
+        "times_and": " y ",
+        "closed_on": "Cerrado {when}.",
+        "whether_open_on": "si abre {when}",
+        "open_now": "Abierto ahora.",
+        "closed_now": "Cerrado ahora.",
+        "whether_open_now": "si está abierto ahora",
+        "open_evening": "Abierto por la noche: {hours}.",
+        "not_open_evening": "No abre por la noche.",
+        "whether_open_evening": "si abre por la noche",
+        "hours": "Horario: {hours}.",
+        "cannot_tell": "No puedo saber {what}; su horario dice: {hours}.",
+    },
+}
 
-NOT_IN_DIRECTORY = ("I don't have the directory's details for that place. A counselor can help "
-                    "you find out more.")
+NOT_IN_DIRECTORY = PHRASES[DEFAULT_LANGUAGE]["not_in_directory"]
 
 
-def answer(question: ListingQuestion, listings: Sequence[Listing], now: datetime) -> str:
+def answer(question: ListingQuestion, listings: Sequence[Listing], now: datetime,
+           language: str = DEFAULT_LANGUAGE) -> str:
     """A short plain-text answer from the directory fields of `listings`: the listings shown, in
-    the order shown (so that `question.which` points into them). `now` is an aware datetime."""
+    the order shown (so that `question.which` points into them). `now` is an aware datetime;
+    `language` the conversation's."""
     if question.which is not None:
         concerned = list(listings[question.which:question.which + 1])
     else:
         concerned = list(listings)
     if not concerned:
-        return NOT_IN_DIRECTORY
+        return PHRASES[language]["not_in_directory"]
     lines = []
     per_listing = [d for d in question.details if d != "closest"]
     if "closest" in question.details:
-        closest, measured = _closest_line(concerned)
+        closest, measured = _closest_line(concerned, language)
         lines.append(closest)
         if not measured and "address" not in per_listing:
             per_listing.append("address")  # without distances, where they are helps judge
     if per_listing:
         for listing in concerned:
-            reply = _ListingReply(listing, _local_now(listing, now))
+            reply = _ListingReply(listing, _local_now(listing, now), language)
             reply.tell(question, per_listing)
             lines.append(reply.text())
     return "\n".join(lines)
 
 
-def _closest_line(concerned: Sequence[Listing]) -> Tuple[str, bool]:
+def _closest_line(concerned: Sequence[Listing], language: str) -> Tuple[str, bool]:
     """Who is nearest, from the distances the listings carry; and whether any had one."""
+    phrases = PHRASES[language]
     measured = sorted((x for x in concerned if x.distance_miles is not None),
                       key=lambda x: x.distance_miles)
     if not measured:
-        return "I can't tell how far they are from you without knowing where you are.", False
+        return phrases["no_distances"], False
     first, rest = measured[0], measured[1:]
+    title, distance = listing_title(first, language), miles(first.distance_miles, language)
     if len(concerned) == 1:
-        return f"{listing_title(first)} is {miles(first.distance_miles)} away.", True
-    line = f"The closest is {listing_title(first)}, {miles(first.distance_miles)} away"
+        return phrases["away"].format(title=title, miles=distance), True
+    line = phrases["closest"].format(title=title, miles=distance)
     if rest:
-        line += "; then " + ", ".join(f"{listing_title(x)} ({miles(x.distance_miles)})" for x in rest)
+        line += phrases["then"].format(others=", ".join(
+            f"{listing_title(x, language)} ({miles(x.distance_miles, language)})" for x in rest))
     return line + ".", True
 
 
@@ -358,20 +460,30 @@ class _ListingReply:
 
     listing: Listing
     now: datetime  # in the listing's own time zone when known
+    language: str = DEFAULT_LANGUAGE
     sentences: List[str] = field(default_factory=list)
     missing: List[str] = field(default_factory=list)  # fields asked for and not listed
     hours_needed: bool = False  # a "closed" answer is followed by the hours, once
 
+    @property
+    def phrases(self) -> Dict[str, Any]:
+        return PHRASES[self.language]
+
+    @property
+    def hours(self) -> Optional[str]:
+        """The listing's hours line, in the conversation's language."""
+        return listing_hours(self.listing, self.language)
+
     def tell(self, question: ListingQuestion, details: Sequence[str]) -> None:
         if "hours_day" in details:
-            for day, label in _dates_asked(question, self.now.date()):
-                self._day(day, label, evening_only="evening" in details)
+            for day, kind in _dates_asked(question, self.now.date()):
+                self._day(day, kind, evening_only="evening" in details)
         if "open_now" in details:
             self._open_now()
         if "evening" in details and "hours_day" not in details:  # else said for the day asked
             self._any_evening()
         if self.hours_needed:
-            self.sentences.append(f"Hours: {self.listing.hours}.")
+            self.sentences.append(self.phrases["hours"].format(hours=self.hours))
         for detail in details:
             if detail not in HOURS_DETAILS:
                 self._field(detail)
@@ -379,44 +491,46 @@ class _ListingReply:
     def text(self) -> str:
         sentences = list(self.sentences)
         if self.missing:
-            sentences.append(f"The directory doesn't list {_joined(self.missing)}; "
-                             f"{_how_to_find_out(self.listing)}.")
-        return f"{listing_title(self.listing)}: {' '.join(sentences)}"
+            sentences.append(self.phrases["not_listed"].format(
+                fields=_joined(self.missing, self.phrases["last_not_listed"]),
+                how=_how_to_find_out(self.listing, self.language)))
+        return f"{listing_title(self.listing, self.language)}: {' '.join(sentences)}"
 
     def _field(self, detail: str) -> None:
         value = {"eligibility": self.listing.eligibility, "cost": self.listing.fees,
                  "apply": self.listing.how_to_apply, "phone": self.listing.phone,
                  "address": self.listing.address, "website": self.listing.website}[detail]
         if value:
-            self.sentences.append(f"{_FIELD_LABELS[detail]}: {_sentence(value)}")
+            self.sentences.append(f"{self.phrases['field_labels'][detail]}: {_sentence(value)}")
         else:
             self._missing(detail)
 
-    def _day(self, day: date, label: str, evening_only: bool) -> None:
-        when = _evening_of(label) if evening_only else label
+    def _day(self, day: date, kind: str, evening_only: bool) -> None:
+        when = _when(day, kind, evening_only, self.language)
         timed = [rule for rule in self.listing.schedule if rule.has_times]
         occurs = [(rule, rule.occurs_on(day)) for rule in timed]
         that_day = [rule for rule, yes in occurs
                     if yes and (not evening_only or _runs_into_evening(rule))]
         if that_day:
-            times = " and ".join(_times_of_day(rule, day) for rule in that_day)
-            self.sentences.append(f"Open {when}, {times}.")
+            times = self.phrases["times_and"].join(
+                _times_of_day(rule, day, self.language) for rule in that_day)
+            self.sentences.append(self.phrases["open_on"].format(when=when, times=times))
         elif not timed or any(yes is None for _, yes in occurs):
-            self._cannot_tell(f"whether it's open {when}")
+            self._cannot_tell(self.phrases["whether_open_on"].format(when=when))
         else:
-            self._closed(f"Closed {when}.")
+            self._closed(self.phrases["closed_on"].format(when=when))
 
     def _open_now(self) -> None:
         listing = self.listing
         state = (hours.open_now(listing.schedule, self.now, listing.time_zone)
                  if listing.schedule else listing.open_now)
         if state is None:
-            self._cannot_tell("whether it's open now")
+            self._cannot_tell(self.phrases["whether_open_now"])
         elif state:
-            self.sentences.append("Open now.")
+            self.sentences.append(self.phrases["open_now"])
             self.hours_needed = bool(listing.hours)
         else:
-            self._closed("Closed now.")
+            self._closed(self.phrases["closed_now"])
 
     def _any_evening(self) -> None:
         today = self.now.date()
@@ -424,11 +538,12 @@ class _ListingReply:
                    if not rule.valid_to or rule.valid_to >= today]
         evening = [rule for rule in current if rule.has_times and _runs_into_evening(rule)]
         if evening:
-            self.sentences.append(f"Open in the evening: {hours.hours_text(evening)}.")
+            self.sentences.append(self.phrases["open_evening"].format(
+                hours=hours.hours_text(evening, self.language)))
         elif not current or any(not rule.has_times for rule in current):
-            self._cannot_tell("whether it's open in the evening")
+            self._cannot_tell(self.phrases["whether_open_evening"])
         else:
-            self._closed("Not open in the evening.")
+            self._closed(self.phrases["not_open_evening"])
 
     def _closed(self, sentence: str) -> None:
         self.sentences.append(sentence)
@@ -438,25 +553,26 @@ class _ListingReply:
         """When the rules cannot answer (none, none with times, or "every other week" without
         the start that fixes which weeks): the hours as the directory words them, if any."""
         if self.listing.hours:
-            self.sentences.append(f"I can't tell {what}; its hours are listed as: "
-                                  f"{self.listing.hours}.")
+            self.sentences.append(self.phrases["cannot_tell"].format(what=what, hours=self.hours))
         else:
             self._missing("hours")
 
     def _missing(self, detail: str) -> None:
-        if _MISSING[detail] not in self.missing:
-            self.missing.append(_MISSING[detail])
+        named = self.phrases["missing"][detail]
+        if named not in self.missing:
+            self.missing.append(named)
 
 
-def _how_to_find_out(listing: Listing) -> str:
+def _how_to_find_out(listing: Listing, language: str) -> str:
     """Where to ask about what the directory leaves out: the listing's own contacts first."""
+    phrases = PHRASES[language]
     if listing.phone and listing.website:
-        return f"call them at {listing.phone} or check {listing.website} to ask"
+        return phrases["call_or_check"].format(phone=listing.phone, website=listing.website)
     if listing.phone:
-        return f"call them at {listing.phone} to ask"
+        return phrases["call"].format(phone=listing.phone)
     if listing.website:
-        return f"check {listing.website} to ask"
-    return "ask a counselor"
+        return phrases["check"].format(website=listing.website)
+    return phrases["ask_counselor"]
 
 
 # ---- hours --------------------------------------------------------------------------------------
@@ -472,31 +588,29 @@ def _local_now(listing: Listing, now: datetime) -> datetime:
 
 
 def _dates_asked(question: ListingQuestion, today: date) -> List[Tuple[date, str]]:
-    """The dates a question means, each with how to say it ("on Saturday", "today (Wednesday)"):
+    """The dates a question means, each with how it was asked ("on_day", "today", "tomorrow"):
     a weekday named is its next date, today included."""
-    dates = [(today + timedelta(days=(day - today.weekday()) % 7), f"on {WEEKDAY_NAMES[day]}")
+    dates = [(today + timedelta(days=(day - today.weekday()) % 7), "on_day")
              for day in question.days]
     if question.days_ahead is not None:
-        day = today + timedelta(days=question.days_ahead)
-        word = ("today", "tomorrow")[question.days_ahead]
-        dates.append((day, f"{word} ({WEEKDAY_NAMES[day.weekday()]})"))
+        dates.append((today + timedelta(days=question.days_ahead),
+                      ("today", "tomorrow")[question.days_ahead]))
     return dates
 
 
-def _evening_of(label: str) -> str:
-    """"on Saturday" -> "on Saturday evening", "today (Wednesday)" -> "this evening (Wednesday)"."""
-    if label.startswith("today"):
-        return "this evening" + label[len("today"):]
-    if label.startswith("tomorrow"):
-        return "tomorrow evening" + label[len("tomorrow"):]
-    return f"{label} evening"
+def _when(day: date, kind: str, evening: bool, language: str) -> str:
+    """How an answer names a date asked (`kind` from _dates_asked): "on Saturday", "today
+    (Wednesday)"; of its evening, "on Saturday evening", "this evening (Wednesday)"."""
+    template = PHRASES[language][f"{kind}_evening" if evening else kind]
+    return template.format(day=WEEKDAY_NAMES[language][day.weekday()])
 
 
-def _times_of_day(rule: hours.ScheduleRule, day: date) -> str:
+def _times_of_day(rule: hours.ScheduleRule, day: date, language: str) -> str:
     """"10 am–noon": the rule's times, in the words of the hours line."""
     weekday = day.weekday()
     on_that_day = replace(rule, freq="WEEKLY", interval=1, days=((None, weekday),), monthdays=())
-    return hours.hours_text([on_that_day]).removeprefix(f"{hours.DAY_NAMES[weekday]} ")
+    return hours.hours_text([on_that_day], language).removeprefix(
+        f"{hours.DAY_NAMES[language][weekday]} ")
 
 
 def _runs_into_evening(rule: hours.ScheduleRule) -> bool:
@@ -511,5 +625,6 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _joined(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+def _joined(items: Sequence[str], last: str) -> str:
+    """"a, b{last}c": `last` is " or " in English."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])}{last}{items[-1]}"

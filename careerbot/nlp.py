@@ -17,6 +17,8 @@ import spacy
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 
+from careerbot.text_input import fold_accents
+
 
 def _new_pipeline() -> Language:
     nlp = spacy.blank("en")
@@ -47,6 +49,31 @@ def is_common_english_word(word: str) -> bool:
     inflected, lemmas = english_words()
     word = word.lower()
     return word in inflected or word in lemmas or word in STOP_WORDS
+
+
+# Spanish words at least this frequent (log probability) are everyday words, not names.
+COMMON_SPANISH_LOG_PROBABILITY = -12.0
+
+
+@functools.lru_cache(maxsize=1)
+def common_spanish_words() -> frozenset:
+    """About 11,000 everyday Spanish words, without accents, from spacy-lookups-data's Spanish
+    word frequencies: "nada", "vale", "casa" and "hay" are also the names of US towns."""
+    import gzip
+    import json
+
+    import spacy_lookups_data
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "es_lexeme_prob.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        frequencies = json.load(f)
+    return frozenset(
+        fold_accents(word) for word, log_probability in frequencies.items()
+        if log_probability > COMMON_SPANISH_LOG_PROBABILITY and word.isalpha())
+
+
+def is_common_spanish_word(word: str) -> bool:
+    """'nada', 'vale', 'casa' (accents optional) are; 'houston' and 'fresno' are not."""
+    return fold_accents(word.lower()) in common_spanish_words()
 
 
 def build_pipeline(path: Path) -> None:

@@ -20,7 +20,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from careerbot.nlp import is_common_english_word
+from careerbot.nlp import is_common_english_word, is_common_spanish_word
 
 STATE_NAMES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
@@ -42,6 +42,13 @@ _STATE_BY_NAME = {name.lower(): code for code, name in STATE_NAMES.items()}
 # Words that put a city name in the role of a place ("I live in Austin", "near Denver").
 # "at", "to", "of" and "by" are left out: "at home", "to hurt", "by drake" are not places.
 PLACE_CUES = {"in", "near", "around", "from", "outside", "nearby"}
+SPANISH_PLACE_CUES = {"en", "de", "cerca", "por"}
+SPANISH_ARTICLES = {"el", "la", "los", "las"}
+
+
+# A city name with this many ZIP codes in one state is a city people name even in lower case
+# ("mesa", "plano", "amarillo"), though the word is also everyday Spanish.
+CITY_ZIP_CODES = 4
 
 _ZIP_RE = re.compile(r"^\d{5}$")
 # The ZIP code at the end of a ZIP place's label ("Springfield, IL 62704").
@@ -49,7 +56,9 @@ _LABEL_ZIP_RE = re.compile(r" (\d{5})$")
 
 # Two-letter state codes that are also everyday words: only trusted after a comma or in capitals.
 _WORDLIKE_STATE_CODES = {"IN", "OR", "ME", "HI", "OK", "OH", "DE", "LA", "PA", "MA", "AL", "CO",
-                         "ID", "AS", "MO", "GA", "WA", "NE"}
+                         "ID", "AS", "MO", "GA", "WA", "NE",
+                         # Spanish: "como va", "en mi casa"
+                         "VA", "MI"}
 
 
 # Vocabularies whose matchers are kept (one or two are in use at a time in a process).
@@ -120,6 +129,10 @@ class PlaceIndex:
         self._states_by_city: dict = {}
         for city, state in self._cities:
             self._states_by_city.setdefault(city, []).append(state)
+        # Most ZIP codes of a city name in one state: Mesa, AZ has 19, Nada, TX one.
+        self._most_zip_codes = {}
+        for (city, _), points in cities.items():
+            self._most_zip_codes[city] = max(self._most_zip_codes.get(city, 0), len(points))
         self._matchers: dict = {}
 
     @classmethod
@@ -128,6 +141,13 @@ class PlaceIndex:
         return cls(zipcodes.list_all())
 
     # ---- look-ups -------------------------------------------------------------------------
+    def is_everyday_word(self, word: str) -> bool:
+        """An English word in everyday use ("cool", "mobile"), or an everyday Spanish one that
+        is only the name of small towns ("nada", "vale", "casa"), not of a city ("mesa")."""
+        word = word.lower()
+        return is_common_english_word(word) or (
+            is_common_spanish_word(word) and self._most_zip_codes.get(word, 0) < CITY_ZIP_CODES)
+
     def by_zip(self, zip_code: str) -> Optional[Place]:
         return self._by_zip.get(zip_code.strip()[:5])
 
@@ -166,8 +186,8 @@ class PlaceIndex:
         city, state = _split_city_state(cleaned)
         if state is None and city.lower() in _STATE_BY_NAME:
             return Resolution(text, (), "state_only")
-        if state is None and city.islower() and is_common_english_word(city):
-            # "cool", "mobile", "reading": a word, not the town of that name, unless a state is given.
+        if state is None and city.islower() and self.is_everyday_word(city):
+            # "cool", "mobile", "nada": a word, not the town of that name, unless a state is given.
             return Resolution(text, (), "unknown_place")
         places = self.by_city(city, state)
         return Resolution(text, tuple(places), "" if places else "unknown_place")
@@ -227,11 +247,17 @@ class PlaceIndex:
             return doc[start:state_end]
         content = [t for t in doc if not (t.is_punct or t.is_space)]
         whole_message = len(content) == end - start and content[0].i == start
-        written_as_a_word = doc[start:end].text.islower() and is_common_english_word(name)
+        written_as_a_word = doc[start:end].text.islower() and self.is_everyday_word(name)
         if whole_message and name not in STOP_WORDS and not written_as_a_word:
             return doc[start:end]
         cue = doc[start - 1].lower_ if start > 0 else ""
         if cue in PLACE_CUES:
+            return doc[start:end]
+        # "vivo en houston", "cerca de Fresno", "en el Bronx"; not "estoy en casa" or "soy de
+        # Mexico", whose one word is an everyday Spanish word before it is a US town.
+        if start > 1 and cue in SPANISH_ARTICLES:
+            cue = doc[start - 2].lower_
+        if cue in SPANISH_PLACE_CUES and not (end - start == 1 and self.is_everyday_word(name)):
             return doc[start:end]
         return None
 
@@ -299,7 +325,11 @@ ANSWER_FILLER = {"i", "i'm", "im", "'m", "am", "live", "living", "in", "from", "
                  "area", "located", "based", "at", "city", "town", "of", "outside", "by", "close",
                  "to", "nearby", "here", "currently", "right", "now", "postal", "just", "what",
                  "about", "how", "try", "instead", "then", "and", "ok", "okay", "actually",
-                 "please", "search", "look", "there", "or"}
+                 "please", "search", "look", "there", "or",
+                 # "vivo en houston", "estoy cerca de Fresno", "mi codigo postal es 78201"
+                 "vivo", "estoy", "soy", "en", "de", "del", "cerca", "mi", "codigo", "código",
+                 "es", "el", "la", "ciudad", "aqui", "aquí", "por", "zona", "area", "área", "y",
+                 "o", "pues", "mejor", "busca", "ahora"}
 
 
 def is_place_answer(doc: Doc, place_spans: Sequence[Tuple[int, int]]) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Longer than any real chat message; keeps one message from tying up language understanding.
 MAX_MESSAGE_CHARS = 5000
@@ -15,3 +16,8 @@ def clean_message_text(text: str) -> str:
     """The text without control characters (line breaks and tabs stay)."""
     return _CONTROL_CHARACTERS.sub("", text).strip()
 
+
+def fold_accents(text: str) -> str:
+    """'mí', 'despedí' -> 'mi', 'despedi': people often type Spanish without accents."""
+    return "".join(c for c in unicodedata.normalize("NFD", text)
+                   if unicodedata.category(c) != "Mn")

@@ -124,8 +124,10 @@ class CrisisSafetyNet(GraphComponent, EntityExtractorMixin):
                      "confidence_entity": 1.0},
                     {"entity": "language", "value": decision.language, "start": 0, "end": end,
                      "confidence_entity": 1.0}]
-        message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(entities),
-                    add_to_output=True)
+        # The crisis answer's language is the crisis rules' (a Spanglish crisis that only English
+        # rules matched is answered in Spanish when most of it is Spanish), not the detector's.
+        kept = [e for e in message.get(ENTITIES, []) if e.get("entity") != "language"]
+        message.set(ENTITIES, kept + self.add_extractor_name(entities), add_to_output=True)
 
 
 def _demote_crisis(message: Message, fallback_threshold: float) -> None:

@@ -4,11 +4,12 @@ Domain responses may use {office_name}, {office_phone}, {office_email}, {office_
 {office_hours} and {office_website}. Filling them here, in the Rasa server, means the office's
 contact details reach the person even when the action server is down.
 
-Two additions to Rasa's choice of response, both needed by the crisis design in domain.yml and
-made here, in the Rasa server, so that they hold when the action server is down:
+Three additions to Rasa's choice of response, made here, in the Rasa server, so that they hold
+when the action server is down:
 - When several conditional variations match, the most specific one (most conditions; the first
   listed among equals) is given, where Rasa picks at random: a person who wrote in Spanish about
   violence at home gets the variation for both, never the English one by chance.
+- The response says which language it is in (`language`), for the channel.
 - Once a conversation has raised the crisis flag, every reply that does not already give the
   help lines carries a button that brings them back.
 """
@@ -22,10 +23,12 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
+from careerbot.language import DEFAULT_LANGUAGE
 from careerbot.office import current_office
 
 
 CRISIS_FLAG_SLOT = "crisis_flag"
+LANGUAGE_SLOT = "language"
 CRISIS_LINE = "988"
 HELP_LINES_BUTTON = {"en": {"title": "Crisis help lines", "payload": "/crisis"},
                      "es": {"title": "Líneas de ayuda", "payload": "/crisis"}}
@@ -51,9 +54,13 @@ class OfficeResponseGenerator(TemplatedNaturalLanguageGenerator):
     def generate_from_slots(self, utter_action: Text, filled_slots: Dict[Text, Any],
                             output_channel: Text, **kwargs: Any) -> Optional[Dict[Text, Any]]:
         response = super().generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)
+        if response is not None:
+            # Every response has a variation in each language (tests/test_spanish_content.py):
+            # the channel is told which, so the widget's own words can follow the conversation.
+            response["language"] = filled_slots.get(LANGUAGE_SLOT) or DEFAULT_LANGUAGE
         if (response is not None and filled_slots.get(CRISIS_FLAG_SLOT)
                 and CRISIS_LINE not in (response.get("text") or "")):
-            button = HELP_LINES_BUTTON.get(filled_slots.get("language") or "en", HELP_LINES_BUTTON["en"])
+            button = HELP_LINES_BUTTON.get(response["language"], HELP_LINES_BUTTON[DEFAULT_LANGUAGE])
             response["buttons"] = list(response.get("buttons") or []) + [dict(button)]
         return response
 

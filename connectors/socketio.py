@@ -29,10 +29,16 @@ It also keeps `rasa run --cors …` (which `make run` passes, and which Rasa's d
 chats) from breaking the widget: Sanic-CORS would add a second Access-Control-Allow-Origin header
 to engine.io's responses, and browsers refuse a response with two.
 
+Each bot message also tells the widget its language: a response that carries a `language` key
+("en", "es") reaches the widget's `bot_uttered` payload with that key, in every message Rasa makes
+of it (a text cut at blank lines is several), so that the widget's own words follow the
+conversation's language. Responses without it are sent as Rasa sends them.
+
 Everything else (events, payloads, the /socket.io path, the channel name) is Rasa's own.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -50,6 +56,33 @@ from careerbot.text_input import MAX_MESSAGE_CHARS, clean_message_text
 from connectors.turn_failure import reporting_failures
 
 logger = logging.getLogger(__name__)
+
+# The language of the response being sent, for each message Rasa's output makes of it. A context
+# variable, not an attribute: Rasa's send_* methods drop their keyword arguments on the way
+# (send_quick_replies), and one output may be sending to two conversations at once.
+_RESPONSE_LANGUAGE: contextvars.ContextVar[Optional[Text]] = contextvars.ContextVar(
+    "response_language", default=None)
+
+
+class WidgetSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, whose messages also carry their response's `language`."""
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        language = message.get("language")
+        if not isinstance(language, str) or not language:
+            await super().send_response(recipient_id, message)
+            return
+        token = _RESPONSE_LANGUAGE.set(language)
+        try:
+            await super().send_response(recipient_id, message)
+        finally:
+            _RESPONSE_LANGUAGE.reset(token)
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        language = _RESPONSE_LANGUAGE.get()
+        if language is not None and isinstance(response, dict):
+            response = {**response, "language": language}
+        await super()._send_message(socket_id, response)
 
 
 class WidgetSocketIOInput(SocketIOInput):
@@ -94,6 +127,12 @@ class WidgetSocketIOInput(SocketIOInput):
         self.sio.on(self.user_message_evt, namespace=self.namespace)(handle_user_message)
         return socketio_webhook
 
+    def get_output_channel(self) -> Optional[WidgetSocketIOOutput]:
+        """The output for messages the server sends on its own (external events)."""
+        if self.sio is None:
+            return super().get_output_channel()  # Rasa's warning, and None
+        return WidgetSocketIOOutput(self.sio, self.bot_message_evt)
+
     def _leave_cors_to_engineio(self) -> None:
         """Mark engine.io's requests as handled for Sanic-CORS, which then adds no headers."""
         eio = self.sio.eio
@@ -136,7 +175,7 @@ class WidgetSocketIOInput(SocketIOInput):
             logger.info("Ignored a socket.io message sent before its session was confirmed.")
             return None
         metadata = data.get(self.metadata_key)
-        output = SocketIOOutput(self.sio, self.bot_message_evt)
+        output = WidgetSocketIOOutput(self.sio, self.bot_message_evt)
         return UserMessage(clean_message_text(data["message"]), output, conversation,
                            input_channel=self.name(),
                            metadata=metadata if isinstance(metadata, dict) else None)

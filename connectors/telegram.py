@@ -22,6 +22,11 @@ A tap on a button of an inline-mode message (callback_query without `message`) h
 answer in: the reply goes to the person's private chat with the bot (their user id, `from.id`),
 which works once they have started the bot.
 
+The language of the person's Telegram app (`from.language_code`, such as "es" or "en-US") goes
+to Rasa as the message's metadata `{"language": code}`, for text messages, commands and button
+taps alike: the assistant's language detection uses it when the words alone leave the language
+open. Updates without it (it is optional in the Bot API) carry no metadata.
+
 Each chat is a conversation of its own, `telegram:<chat id>` (careerbot/conversation_ids.py), which
 no other channel can write into.
 
@@ -49,6 +54,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from careerbot.conversation_ids import conversation_id, id_in_channel
+from careerbot.language import channel_hint
 from careerbot.telegram_webhook import api_base_url, secret_token_problem
 from careerbot.text_input import clean_message_text
 from connectors.turn_failure import reporting_failures
@@ -73,10 +79,29 @@ COMMANDS = {
     "/help": ["/ask_capabilities"],
     "/restart": ["/restart", "/greet"],
 }
+COMMAND_INTENTS = {"/greet", "/ask_capabilities"}
 
 
 def _mapping(value: Any) -> Dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _language_metadata(sent_by: Any) -> Optional[Dict[Text, Text]]:
+    """`{"language": code}` for the person who sent a message or tapped a button (the update's
+    `from`), when Telegram tells their app's language; else None."""
+    code = _mapping(sent_by).get("language_code")
+    if isinstance(code, str) and code.strip():
+        return {"language": code.strip()}
+    return None
+
+
+def _in_language(rasa_text: Text, metadata: Optional[Dict[Text, Text]]) -> Text:
+    """A command's intent ("/greet" for /start) carries the app's language as an entity: an
+    intent payload skips language detection, and the first answer should already be in it."""
+    language = channel_hint((metadata or {}).get("language"))
+    if language and rasa_text in COMMAND_INTENTS:
+        return rasa_text + json.dumps({"language": language})
+    return rasa_text
 
 
 class TelegramBotApi:
@@ -285,8 +310,10 @@ class TelegramInput(RasaTelegramInput):
             return
         text = message.get("text")
         if isinstance(text, str) and text.strip():
+            metadata = _language_metadata(message.get("from"))
             for rasa_text in self._as_rasa_messages(text):
-                await self._to_rasa(rasa_text, chat_id, on_new_message)
+                await self._to_rasa(_in_language(rasa_text, metadata), chat_id, on_new_message,
+                                    metadata)
         elif any(kind in message for kind in NON_TEXT_CONTENT):
             await self.output.send_text_message(str(chat_id), NOT_TEXT_NOTE)
 
@@ -301,7 +328,8 @@ class TelegramInput(RasaTelegramInput):
             chat_id = _mapping(query.get("from")).get("id")
         data = query.get("data")
         if chat_id is not None and isinstance(data, str) and data:
-            await self._to_rasa(data, chat_id, on_new_message)
+            await self._to_rasa(data, chat_id, on_new_message,
+                                _language_metadata(query.get("from")))
 
     def _as_rasa_messages(self, text: Text) -> List[Text]:
         """Typed text as Rasa messages: commands become intents, other text stays words."""
@@ -318,7 +346,10 @@ class TelegramInput(RasaTelegramInput):
         return [words] if words else []
 
     async def _to_rasa(self, text: Text, chat_id: Any,
-                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+                       on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                       metadata: Optional[Dict[Text, Any]] = None) -> None:
         await on_new_message(UserMessage(clean_message_text(text), self.output,
                                          conversation_id(self.name(), str(chat_id)),
-                                         input_channel=self.name()))
+                                         input_channel=self.name(),
+                                         # A copy each: /restart is two messages.
+                                         metadata=dict(metadata) if metadata else None))

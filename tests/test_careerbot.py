@@ -146,6 +146,18 @@ def test_places_are_found_in_free_text(text, found):
     assert [m.text for m in PlaceIndex.default().extract_text(text)] == found
 
 
+@pytest.mark.parametrize("text, found", [
+    ("vivo en houston", ["houston"]), ("estoy en el Bronx", ["Bronx"]),
+    ("cerca de Fresno", ["Fresno"]), ("vivo por Santa Ana", ["Santa Ana"]),
+    # Everyday Spanish words that are also the names of small US towns are not places...
+    ("nada", []), ("vale", []), ("estoy en casa", []), ("como va a estar el clima", []),
+    # ... but a city people name still is, and English is read as before.
+    ("plano", ["plano"]), ("i live in Richmond, va", ["Richmond, va"]),
+])
+def test_places_are_found_in_spanish_sentences(text, found):
+    assert [m.text for m in PlaceIndex.default().extract_text(text)] == found
+
+
 def test_places_resolve_to_coordinates_or_ask_which_state():
     index = PlaceIndex.default()
     zip_place = index.resolve("62704").place

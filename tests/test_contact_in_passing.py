@@ -61,7 +61,9 @@ def test_a_callback_request_asks_only_for_what_is_missing(chat):
     ("how long till they usually get back to people", True), ("when will someone call me", True),
     ("how soon will i hear back from a counselor", True),
     ("how long is the training program", False), ("when can i call them", False),
-    ("what time do they close", False)])
+    ("what time do they close", False),
+    ("cuando me van a llamar", True), ("en cuanto tiempo me contestan?", True),
+    ("cuando los puedo llamar", False), ("cuando abren", False)])
 def test_asking_when_a_counselor_will_be_in_touch_is_told_apart(typed, asks):
     assert asks_when_contacted(typed) is asks
 
@@ -76,6 +78,16 @@ def test_asking_when_they_will_call_is_answered_honestly_and_the_question_comes_
     assert office.hours in replies and office.phone in replies and "can't help" not in replies
     assert "What phone number" in replies
     assert "Marisol, 217-555-0177. Is that right?" in texts(chat("217 555 0177"))
+
+
+@pytest.mark.parametrize("question", ["when will someone call me back", "cuando me van a llamar"])
+def test_a_question_about_the_call_read_as_a_request_for_one_is_answered_too(chat, question):
+    """Read as another request for a call back, the question once lost the form ("lost track")."""
+    chat("can a counselor call me")
+    assert "What phone number" in texts(chat("Marisol"))
+    replies = texts(chat(question))
+    assert load_office().phone in replies and "lost track" not in replies and "me perdí" not in replies
+    assert "teléfono o correo" in replies or "What phone number" in replies
 
 
 def test_no_to_the_read_back_asks_again_instead_of_cancelling(chat, assistant):

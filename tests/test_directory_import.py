@@ -3,64 +3,27 @@ packages refused, on SQLite and PostgreSQL, through the same command the Makefil
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from pathlib import Path
 
-import psycopg2
 import pytest
 
-from careerbot.directory import cli
 from careerbot.directory.hsds import TABLES
 from careerbot.directory.importer import import_package
-from careerbot.directory.store import POSTGRES_SCHEMA, open_store, table_name
+from careerbot.directory.store import open_store, table_name
 from careerbot.directory.validate import PackageError, read_package
-from careerbot.settings import PROJECT_ROOT
 # Fixtures are imported by name so pytest finds them in this module.
-from tests.support.directory import (PackageBuilder, WORKFORCE, directory_for, place,  # noqa: F401
-                                     postgres_url, springfield_package, store, store_factory)
-
-SAMPLE = PROJECT_ROOT / "directory" / "sample"
-
-
-def csv_rows(path: Path) -> int:
-    with open(path, encoding="utf-8", newline="") as handle:
-        return sum(1 for _ in csv.reader(handle)) - 1
-
-
-PROBLEM_LINE = re.compile(
-    r"^(?P<file>[\w.]+\.csv):(?P<line>\d+): (?P<column>[^:]+): (?P<reason>.+)$")
+from tests.support.directory import (SAMPLE, PackageBuilder, WORKFORCE,  # noqa: F401
+                                     cli_database, csv_rows, directory_for, place, postgres_url,
+                                     reported_problems, run_cli, springfield_package, store,
+                                     store_factory)
 
 
 def import_summary(out: str) -> dict:
     """file -> (loaded, skipped) from the import command's summary lines."""
     found = re.findall(r"^  (\S+\.csv)\s+(\d+) loaded\s+(\d+) skipped$", out, re.MULTILINE)
     return {file: (int(loaded), int(skipped)) for file, loaded, skipped in found}
-
-
-def run_cli(*args: str):
-    out, err = io.StringIO(), io.StringIO()
-    status = cli.main(list(args), out=out, err=err)
-    return status, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def cli_database(request, tmp_path, monkeypatch):
-    """The environment `make import-directory` runs in: SQLite under CAREERBOT_DATA_DIR, or
-    PostgreSQL from DATABASE_URL."""
-    monkeypatch.setenv("CAREERBOT_DATA_DIR", str(tmp_path / "var"))
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-        monkeypatch.setenv("DATABASE_URL", url)
-        # Each test starts without a directory, as with SQLite's fresh CAREERBOT_DATA_DIR: an
-        # import is measured against the directory it would replace.
-        with psycopg2.connect(url) as connection, connection.cursor() as cursor:
-            cursor.execute(f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE")
-        connection.close()
-    else:
-        monkeypatch.delenv("DATABASE_URL", raising=False)
-    return request.param
 
 
 def test_sample_package_loads_completely(cli_database):
@@ -112,9 +75,7 @@ def test_each_fault_is_reported_at_its_file_and_line_and_the_rest_loads(tmp_path
     status, out, err = run_cli("import", str(package))
 
     assert status == 1, err
-    reported = {(m["file"], int(m["line"]), m["column"], m["reason"])
-                for m in map(PROBLEM_LINE.match, out.splitlines()) if m}
-    assert reported == {
+    assert reported_problems(out) == {
         ("organizations.csv", 4, "name", "required value is missing"),
         ("services.csv", 5, "organization_id", "'org-missing' is not an id in organizations.csv"),
         ("locations.csv", 4, "latitude", "latitude 123 is outside -90 to 90"),

@@ -11,16 +11,12 @@ import pytest
 from careerbot.directory.geo import haversine_miles
 from careerbot.directory.importer import import_package
 from careerbot.directory.search import Listing
-from careerbot.directory.store import SQLiteStore
 from careerbot.listing_questions import (DETAILS, NOT_IN_DIRECTORY, ListingQuestion, answer,
                                          read_question)
-from careerbot.settings import PROJECT_ROOT
 # Fixtures are imported by name so pytest finds them in this module.
-from tests.support.directory import (WEDNESDAY_MORNING_IN_ILLINOIS, WORKFORCE,  # noqa: F401
-                                     PackageBuilder, directory_for, place, postgres_url, store,
-                                     store_factory)
-
-SAMPLE = PROJECT_ROOT / "directory" / "sample"
+from tests.support.directory import (SAMPLE, WEDNESDAY_MORNING_IN_ILLINOIS,  # noqa: F401
+                                     WORKFORCE, PackageBuilder, directory_for, place,
+                                     postgres_url, sample_directory, store, store_factory)
 
 # Services of the sample directory, by name.
 PRAIRIE = "Job search and career coaching"                 # Mon–Fri 8–4:30, 217-555-0101
@@ -47,15 +43,6 @@ def listing_id(service_name: str) -> str:
     service = next(s["id"] for s in csv_rows("services.csv") if s["name"] == service_name)
     return next(r["id"] for r in csv_rows("service_at_location.csv")
                 if r["service_id"] == service)
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """The shipped sample directory in a real SQLite store; the clock on a Wednesday morning."""
-    sqlite = SQLiteStore(tmp_path_factory.mktemp("sample") / "directory.db")
-    assert import_package(SAMPLE, sqlite).problems == []
-    yield directory_for(sqlite)
-    sqlite.close()
 
 
 def shown(sample, *service_names: str, near: str = "62704") -> list:

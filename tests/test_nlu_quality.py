@@ -113,3 +113,37 @@ def test_out_of_scope_messages_of_the_final_sets_are_rejected(assistant, name):
     rate, accepted = nlu_eval.rejection_rate(assistant.parse, utterances)
     print(f"\nfinal out-of-scope set '{name}': rejection {rate:.3f} of {len(utterances)}")
     assert rate >= MIN_FINAL_REJECTION, f"{len(accepted)} of {len(utterances)} accepted"
+
+
+# Spanish (tests/nlu/README.md), measured on the messages of each set that are not also training
+# messages. The targets on the final set are intent accuracy 0.95, entity F1 0.90 and
+# false rejection 0.03; the first Spanish model reaches about 0.87, 0.87 and 0.05 there (printed
+# below), and these floors keep it from falling back.
+SPANISH_MIN_INTENT_ACCURACY = 0.85
+SPANISH_MIN_ENTITY_F1 = 0.85
+SPANISH_MAX_FALSE_REJECTION = 0.05
+
+
+@pytest.fixture(scope="module")
+def spanish_reports(assistant):
+    return {role: nlu_eval.evaluate(assistant.parse, nlu_eval.untrained_examples(path))
+            for role, path in (("tuning", nlu_eval.TUNING_SPANISH_FILE),
+                               ("final", nlu_eval.FINAL_SPANISH_FILE))}
+
+
+def test_the_spanish_final_set_holds_eight_untrained_messages_of_every_intent():
+    examples = nlu_eval.untrained_examples(nlu_eval.FINAL_SPANISH_FILE)
+    per_intent = {intent: sum(e.intent == intent for e in examples)
+                  for intent in {e.intent for e in nlu_eval.load_examples(nlu_eval.FINAL_SPANISH_FILE)}}
+    assert len(per_intent) >= 19 and min(per_intent.values()) >= 8, per_intent
+
+
+@pytest.mark.parametrize("role", ["tuning", "final"])
+def test_spanish_messages_are_understood(spanish_reports, role):
+    report = spanish_reports[role]
+    # Only figures: the final set's messages are never printed.
+    print(f"\nSpanish {role} set: intent accuracy {report.intent_accuracy:.3f}, entity F1 "
+          f"{report.entity_f1:.3f}, false rejection {report.false_rejection:.3f} of {report.examples}")
+    assert report.intent_accuracy >= SPANISH_MIN_INTENT_ACCURACY
+    assert report.entity_f1 >= SPANISH_MIN_ENTITY_F1
+    assert report.false_rejection <= SPANISH_MAX_FALSE_REJECTION

@@ -6,6 +6,7 @@ Screenshots of the open widget go to test-output/.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 
@@ -23,6 +24,17 @@ REPLY_TIMEOUT_MS = 30_000
 QUIET_AFTER_LAST_REPLY_MS = 1_000
 GREETING = "Hi! I'm a career assistant"
 FALLBACKS = ("Sorry, I can't help with that", "Sorry, I lost track there")
+DESKTOP = {"width": 1280, "height": 800}
+# The browser's language decides the widget's at first; these tests read it in English. The
+# accessible names the helpers below find the widget's parts by, in each of its languages
+# (STRINGS in careerchat.js); tests/test_widget_spanish_browser.py uses the Spanish ones.
+BROWSER_LOCALE = "en-US"
+NAMES = {
+    "en": {"conversation": "Conversation", "message box": "Your message",
+           "suggested replies": "Suggested replies"},
+    "es": {"conversation": "Conversación", "message box": "Tu mensaje",
+           "suggested replies": "Respuestas sugeridas"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +71,11 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, servers, request):
-    """A fresh tab (empty sessionStorage) on the demo page; fails the test on any script error."""
-    viewport = getattr(request, "param", {"width": 1280, "height": 800})
-    context = browser.new_context(viewport=viewport)
+@contextlib.contextmanager
+def demo_page(browser, servers, viewport: dict = DESKTOP, locale: str = BROWSER_LOCALE):
+    """A fresh tab (empty sessionStorage) on the demo page, in a browser whose language is
+    `locale`; fails the test on any script error."""
+    context = browser.new_context(viewport=viewport, locale=locale)
     tab = context.new_page()
     script_errors = []
     tab.on("pageerror", lambda error: script_errors.append(str(error)))
@@ -74,38 +86,46 @@ def page(browser, servers, request):
     assert script_errors == []
 
 
+@pytest.fixture
+def page(browser, servers, request):
+    with demo_page(browser, servers, getattr(request, "param", DESKTOP)) as tab:
+        yield tab
+
+
 def launcher(page: Page) -> Locator:
     return page.locator(".cc-launcher")
 
 
-def conversation(page: Page) -> Locator:
-    return page.get_by_role("log", name="Conversation")
+# `language`: the language the widget is showing its own words in.
+
+def conversation(page: Page, language: str = "en") -> Locator:
+    return page.get_by_role("log", name=NAMES[language]["conversation"])
 
 
-def message_box(page: Page) -> Locator:
-    return page.get_by_label("Your message")
+def message_box(page: Page, language: str = "en") -> Locator:
+    return page.get_by_label(NAMES[language]["message box"])
 
 
-def bot_messages(page: Page) -> Locator:
-    return conversation(page).locator(".cc-bot")
+def bot_messages(page: Page, language: str = "en") -> Locator:
+    return conversation(page, language).locator(".cc-bot")
 
 
-def quick_reply(page: Page, title: str) -> Locator:
-    return page.get_by_role("group", name="Suggested replies").get_by_role("button", name=title,
-                                                                           exact=True)
+def quick_reply(page: Page, title: str, language: str = "en") -> Locator:
+    return page.get_by_role("group", name=NAMES[language]["suggested replies"]).get_by_role(
+        "button", name=title, exact=True)
 
 
-def say(page: Page, text: str) -> str:
+def say(page: Page, text: str, language: str = "en") -> str:
     """Type a message, send it with Enter, wait for the bot's answer; return the answer's text."""
-    answered = bot_messages(page).count()
-    message_box(page).fill(text)
-    message_box(page).press("Enter")
-    return next_answer(page, answered)
+    answered = bot_messages(page, language).count()
+    message_box(page, language).fill(text)
+    message_box(page, language).press("Enter")
+    return next_answer(page, answered, language)
 
 
-def next_answer(page: Page, answered_before: int) -> str:
+def next_answer(page: Page, answered_before: int, language: str = "en") -> str:
     """The text of the bot messages after the first `answered_before`, once the turn is over."""
-    messages = bot_messages(page)
+    messages = bot_messages(page, language)
     expect(messages).not_to_have_count(answered_before, timeout=REPLY_TIMEOUT_MS)
     # Rasa sends a turn's messages back to back: the turn is over when no more come for a while.
     count = messages.count()
@@ -299,7 +319,7 @@ def test_links_in_messages_are_checked_anchors(page):
 def test_when_the_chat_cannot_start_the_person_still_sees_the_crisis_lines(browser, servers):
     """The chat's script dependency does not load (a blocked or broken asset): someone who has
     just written that they are in danger must not be left with silence."""
-    context = browser.new_context()
+    context = browser.new_context(locale=BROWSER_LOCALE)
     tab = context.new_page()
     tab.route("**/socket.io.min.js", lambda route: route.abort())
     tab.goto(servers[1].url + "/")

@@ -13,7 +13,9 @@ from typing import Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from careerbot.console import languages
 from careerbot.console.db import Database
+from careerbot.language import LANGUAGES
 from careerbot.settings import staff_time_zone
 
 MAX_TEXT_LENGTH = 200
@@ -62,6 +64,7 @@ class ConversationFilter:
     date_from: Optional[dt.date] = None
     date_to: Optional[dt.date] = None
     channel: str = ""
+    language: str = ""  # one of careerbot.language.LANGUAGES; a conversation never set is English
     intent: str = ""
     barrier: str = ""
     tag: str = ""
@@ -85,6 +88,10 @@ class ConversationFilter:
             elif spec.name in ("referral", "fallback", "handoff", "crisis", "reviewed"):
                 if raw not in YES_NO:
                     raise FilterError(f"The {spec.name} filter must be yes, no or empty.")
+                values[spec.name] = raw
+            elif spec.name == "language":
+                if raw and raw not in LANGUAGES:
+                    raise FilterError(f"The language filter must be {', '.join(LANGUAGES)} or empty.")
                 values[spec.name] = raw
             else:
                 values[spec.name] = raw
@@ -126,6 +133,9 @@ class ConversationFilter:
             if getattr(self, name):
                 clauses.append(f"{alias}.{name} = :{name}")
                 params[name] = getattr(self, name)
+        if self.language:
+            clauses.append(languages.sql_condition(alias, self.language))
+            params["language"] = self.language
         if self.intent:
             clauses.append(f"{alias}.sender_id IN (SELECT sender_id FROM console_labels "
                            f"WHERE kind = 'intent' AND value = :intent)")

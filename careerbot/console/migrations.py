@@ -202,11 +202,23 @@ def _redaction_of_spaced_numbers_worded_emails_and_ssns(db: Database) -> List[St
     return [functools.partial(summaries.redact_stored_text_again, db)]
 
 
+def _conversation_languages(_db: Database) -> List[Step]:
+    return [
+        # The last value of the conversation's `language` slot, "en" or "es" (NULL: never set, so
+        # English; careerbot/console/languages.py), kept by the summary sync from now on and read
+        # from the slot events already stored for the conversations summarised before.
+        "ALTER TABLE console_conversations ADD COLUMN language VARCHAR(8)",
+        "CREATE INDEX console_conversations_language ON console_conversations (language, last_time)",
+        summaries.fill_in_languages,
+    ]
+
+
 MIGRATIONS: List[Tuple[int, str, Callable[[Database], List[Step]]]] = [
     (1, "console tables", _initial_schema),
     (2, "crisis alerts", _crisis_alerts),
     (3, "disabled accounts", _disabled_accounts),
     (4, "stored text redacted again", _redaction_of_spaced_numbers_worded_emails_and_ssns),
+    (5, "conversation languages", _conversation_languages),
 ]
 
 
@@ -236,9 +248,11 @@ def migrate(db: Database) -> List[int]:
             connection.execute(text("CREATE TABLE console_schema_version ("
                                     "version INTEGER PRIMARY KEY, description VARCHAR(200) NOT NULL, "
                                     "applied_at DOUBLE PRECISION NOT NULL)"))
-        done = connection.execute(text("SELECT COALESCE(MAX(version), 0) FROM console_schema_version")).scalar()
+        # Every migration not recorded, in order (not only those above the highest recorded: a test
+        # may build a database with one migration left out, to see it applied at start-up).
+        done = {row[0] for row in connection.execute(text("SELECT version FROM console_schema_version"))}
         for version, description, steps in MIGRATIONS:
-            if version <= done:
+            if version in done:
                 continue
             for step in steps(db):
                 if callable(step):

@@ -10,6 +10,7 @@ from typing import Dict, Iterator, List, Optional, Sequence
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
+from careerbot.console import languages
 from careerbot.console.db import EVENTS_TABLE, Database
 from careerbot.console.filters import ConversationFilter, day_start, local_zone
 from careerbot.console.redact import ConversationRedactor, redact
@@ -18,7 +19,8 @@ PAGE_SIZE = 50
 SUMMARY_COLUMNS = ("sender_id, channel, first_time, last_time, message_count, bot_message_count, "
                    "first_message, barrier, handoff_requested, crisis_flag, fallback, referral_count, "
                    "contact_name, contact_detail, handoff_at, crisis_at, followup_at, followup_pending, "
-                   "handled_at, handled_by, reviewed, reviewed_at, reviewed_by, crisis_event_id, crisis_message")
+                   "handled_at, handled_by, reviewed, reviewed_at, reviewed_by, crisis_event_id, crisis_message, "
+                   f"{languages.sql('c')} AS language")
 NEWEST_FIRST = "ORDER BY c.last_time DESC, c.sender_id DESC"
 
 
@@ -257,6 +259,8 @@ class Analytics:
     fallback_rate_per_week: List[float]
     handoffs_per_week: List[int]
     crises_per_week: List[int]
+    # (language code, conversations), every language in careerbot.language.LANGUAGES order.
+    conversations_per_language: List[tuple]
 
     @property
     def fallback_rate(self) -> float:
@@ -291,6 +295,9 @@ def analytics(db: Database, first_day: dt.date, last_day: dt.date) -> Analytics:
                 f"SELECT l.value, COUNT(*) AS n FROM console_labels l JOIN console_conversations c "
                 f"ON c.sender_id = l.sender_id WHERE l.kind = :kind AND {started} "
                 f"GROUP BY l.value ORDER BY n DESC, l.value LIMIT 20"), dict(period, kind=kind))]
+        per_language = dict(connection.execute(text(
+            f"SELECT {languages.sql('c')} AS lang, COUNT(*) FROM console_conversations c WHERE {started} "
+            f"GROUP BY lang"), period).fetchall())
         flags = {}
         for name, column in (("handoff", "handoff_at"), ("crisis", "crisis_at")):
             flags[name] = connection.execute(text(
@@ -319,7 +326,9 @@ def analytics(db: Database, first_day: dt.date, last_day: dt.date) -> Analytics:
                      barriers=labelled["barrier"], referral_categories=labelled["referral_category"], weeks=weeks,
                      fallback_rate_per_week=[round(100 * fallbacks_per_week[w] / per_week[w], 1) if per_week[w] else 0
                                              for w in weeks],
-                     handoffs_per_week=weekly["handoff"], crises_per_week=weekly["crisis"])
+                     handoffs_per_week=weekly["handoff"], crises_per_week=weekly["crisis"],
+                     conversations_per_language=[(label.code, per_language.get(label.code, 0))
+                                                 for label in languages.labels()])
 
 
 # --- exports -----------------------------------------------------------------------------------
@@ -363,7 +372,8 @@ def export_conversations(db: Database, flt: ConversationFilter, reveal: bool = F
         for row in rows:
             sender = row["sender_id"]
             yield {
-                "conversation": sender, "channel": row["channel"], "started": row["first_time"],
+                "conversation": sender, "channel": row["channel"], "language": row["language"],
+                "started": row["first_time"],
                 "last_activity": row["last_time"], "user_messages": row["message_count"],
                 "intents": labels["intent"].get(sender, []), "barriers": labels["barrier"].get(sender, []),
                 "referral_categories": labels["referral_category"].get(sender, []),

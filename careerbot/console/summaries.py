@@ -5,7 +5,8 @@ summarised (a watermark in `console_sync_state`) and each run reads only the eve
 a request never rescans the table. On PostgreSQL two Rasa workers can commit out of id order; an
 id missing below the newest one read is remembered as a gap and looked for again for a while.
 A conversation's crisis flag raised in a batch is attributed to the message it follows, and its
-crisis alert is recorded in the batch's own transaction (careerbot/console/alerts.py).
+crisis alert is recorded in the batch's own transaction (careerbot/console/alerts.py). Its
+language is the last value of its `language` slot (careerbot/console/languages.py).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
-from careerbot.console import alerts
+from careerbot.console import alerts, languages
 from careerbot.console.db import EVENTS_TABLE, Database
 from careerbot.console.redact import redact
 from careerbot.console.sql import insert_rows
@@ -76,6 +77,8 @@ class _ConversationDelta:
     followup_at: Optional[float] = None
     contact_name: Optional[str] = None
     contact_detail: Optional[str] = None
+    # The last value of the `language` slot in this batch ("en" or "es"); None: not set in it.
+    language: Optional[str] = None
     # The user message a crisis_flag slot follows (Rasa sets it from that message's intent): the
     # first one of this batch's flags, and the latest message seen so far to attribute a flag to.
     crisis_message: Optional[_UserMessage] = None
@@ -308,6 +311,8 @@ class SummarySync:
             delta.add_label(BARRIER, delta.barrier, timestamp)
         elif name in ("contact_name", "contact_detail") and value:
             setattr(delta, name, str(value)[:500])
+        elif name == languages.LANGUAGE_SLOT:
+            delta.language = languages.spoken(value)
         elif name == "referrals_shown" and isinstance(value, list):
             for referral in value:
                 if isinstance(referral, dict):
@@ -344,11 +349,12 @@ class SummarySync:
             "sender_id", "channel", "first_time", "last_time", "message_count", "bot_message_count",
             "first_message", "barrier", "handoff_requested", "crisis_flag", "fallback", "handoff_at",
             "crisis_at", "followup_at", "followup_pending", "contact_name", "contact_detail", "crisis_event_id",
-            "crisis_message"),
+            "crisis_message", "language"),
             [(sender, d.channel, d.first_time, d.last_time, d.messages, d.bot_messages, d.first_message,
               d.barrier, d.handoff, d.crisis, d.fallback, d.handoff_at, d.crisis_at, d.followup_at,
               1 if d.followup_at is not None else 0, d.contact_name, d.contact_detail,
-              *((d.crisis_message.event_id, d.crisis_message.text) if d.crisis_message else (None, None)))
+              *((d.crisis_message.event_id, d.crisis_message.text) if d.crisis_message else (None, None)),
+              d.language)
              for sender, d in deltas.items()],
             f"""ON CONFLICT (sender_id) DO UPDATE SET
                 channel = COALESCE({current}.channel, excluded.channel),
@@ -370,7 +376,8 @@ class SummarySync:
                 contact_detail = COALESCE(excluded.contact_detail, {current}.contact_detail),
                 crisis_event_id = CASE WHEN excluded.crisis_message IS NULL THEN {current}.crisis_event_id
                                        ELSE excluded.crisis_event_id END,
-                crisis_message = COALESCE(excluded.crisis_message, {current}.crisis_message)""")
+                crisis_message = COALESCE(excluded.crisis_message, {current}.crisis_message),
+                language = COALESCE(excluded.language, {current}.language)""")
         labels = [(sender, kind, value, at) for sender, d in deltas.items()
                   for (kind, value), at in d.labels.items()]
         insert_rows(connection, "console_labels", ("sender_id", "kind", "value", "first_time"),
@@ -431,3 +438,28 @@ def redact_stored_text_again(db: Database, connection: Connection) -> None:
         "UPDATE console_conversations SET crisis_message = (SELECT substr(m.text, 1, :n) FROM console_messages m "
         "WHERE m.event_id = console_conversations.crisis_event_id) WHERE crisis_event_id IS NOT NULL"),
         {"n": PREVIEW_LENGTH})
+
+
+def fill_in_languages(connection: Connection) -> None:
+    """Each summarised conversation's language from its `language` slot events, for conversations
+    summarised before the console kept it: the last value set, as the sync takes it. Reads only
+    those events, a batch at a time in event order, a later batch's value replacing an earlier one's."""
+    if not sa.inspect(connection).has_table(EVENTS_TABLE):
+        return  # nothing summarised yet
+    after = 0
+    while True:
+        rows = connection.execute(text(
+            f"SELECT id, sender_id, data FROM {EVENTS_TABLE} WHERE id > :after AND type_name = 'slot' "
+            f"AND action_name = :slot ORDER BY id LIMIT :n"),
+            {"after": after, "slot": languages.LANGUAGE_SLOT, "n": BATCH_SIZE}).fetchall()
+        if not rows:
+            return
+        after = rows[-1].id
+        latest: Dict[str, str] = {}
+        for row in rows:
+            event = json.loads(row.data or "{}")
+            if event.get("name") == languages.LANGUAGE_SLOT:
+                latest[row.sender_id] = languages.spoken(event.get("value"))
+        if latest:
+            connection.execute(text("UPDATE console_conversations SET language = :language WHERE sender_id = :s"),
+                               [{"s": sender, "language": language} for sender, language in latest.items()])

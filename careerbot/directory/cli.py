@@ -3,7 +3,7 @@
     python -m careerbot.directory import DIR [--force]   validate and load an HSDS 3.0 package
     python -m careerbot.directory coverage [--warnings-only]  what the directory can answer
     python -m careerbot.directory generate OUT_DIR       write the synthetic benchmark package
-    python -m careerbot.directory search --near 62704 --type workforce_center
+    python -m careerbot.directory search --near 62704 --type workforce_center [--language es]
 
 `import` prints every problem as `file:line: column: reason`, then rows loaded and skipped per
 file, services per kind of help and per barrier, the taxonomy terms that map to no kind of help,
@@ -11,6 +11,9 @@ and a warning for each kind of help that finds nothing. Exit status: 0 everythin
 rows were skipped (the rest loaded), 2 nothing was loaded (the package, the mapping or the
 database could not be used, or the package would leave fewer than one searchable service or
 fewer than half of those in the directory now: --force loads it anyway).
+
+`search` shows what the bot would reply; with --language es, what a Spanish speaker sees (the
+listings where Spanish is spoken first, the reply in Spanish).
 
 `coverage` prints the same counts and warnings for the directory in use and the mapping as it is
 now (an edited directory_mapping.yml needs no re-import); with --warnings-only, the warnings
@@ -31,6 +34,7 @@ from careerbot.directory import coverage
 from careerbot.directory.mapping import MappingError, ResourceMapping, default_mapping
 from careerbot.directory.store import DirectoryNotLoaded, DirectoryStore, open_store
 from careerbot.directory.validate import PackageError
+from careerbot.language import DEFAULT_LANGUAGE, LANGUAGES
 
 # The commands that import, generate or search load careerbot.places, and with it spaCy and
 # TensorFlow: seconds of start-up that `coverage`, run by every `make run`, does without. They
@@ -65,6 +69,8 @@ def main(argv: Optional[List[str]] = None, out: Optional[TextIO] = None,
     kinds.add_argument("--barrier")
     search.add_argument("--radius", type=float, help="miles (default: the bot's radius)")
     search.add_argument("--offset", type=int, default=0)
+    search.add_argument("--language", choices=LANGUAGES, default=DEFAULT_LANGUAGE,
+                        help="the language of the person searching (default: %(default)s)")
     args = parser.parse_args(argv)
 
     if args.command == "import":
@@ -129,6 +135,10 @@ def _print_summary(report: ImportReport, heading: str, out: TextIO) -> None:
     if report.absent:
         print(f"  not in the package: {', '.join(report.absent)}", file=out)
     print(f"{report.listings} services at locations can be searched.", file=out)
+    if report.in_language:
+        spanish = report.in_language["es"]
+        print(f"{spanish} of them are offered in Spanish (languages.csv), shown first to "
+              "Spanish speakers.", file=out)
     if report.unlocated:
         print(f"{report.unlocated} active services at locations have neither coordinates nor a "
               "known ZIP code and cannot be found by distance.", file=out)
@@ -178,11 +188,12 @@ def _search(args, out: TextIO, err: TextIO) -> int:
     try:
         types = args.types or directory.resource_types_for_barrier(args.barrier)
         radius = DEFAULT_RADIUS_MILES if args.radius is None else args.radius
-        result = directory.search(types, resolution.place, radius, offset=args.offset)
+        result = directory.search(types, resolution.place, radius, offset=args.offset,
+                                  language=args.language)
     except ValueError as error:
         print(f"error: {error}", file=err)
         return EXIT_FATAL
     finally:
         directory.store.close()
-    print(format_results(result, current_office()), file=out)
+    print(format_results(result, current_office(), args.language), file=out)
     return EXIT_OK

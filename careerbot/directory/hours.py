@@ -15,12 +15,43 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from careerbot.language import DEFAULT_LANGUAGE
+
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MINUTES_PER_DAY = 24 * 60
+
+# The words of the hours line, by language (careerbot.language.LANGUAGES). An ordinal is its own
+# word in `ordinals` ("1st Wed", "last day"), else `nth`; one counted from the end of the month
+# and not in `ordinals` reads `from_end` ("4th-to-last day").
+DAY_NAMES = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+}
+_WORDS: Dict[str, Dict[str, Any]] = {
+    "en": {
+        "daily": "Daily", "every_day": "Every day", "around_the_clock": "24 hours",
+        "midnight": "midnight", "noon": "noon", "am": "am", "pm": "pm",
+        "every_weeks": "{days}, every {n} weeks", "every_weekday": "every {day}",
+        "day_of_month": "day {n}", "day": "day", "and": " and ",
+        "of_every_month": "{pieces} of every month",
+        "of_every_months": "{pieces} of every {n} months",
+        "ordinals": {1: "1st", 2: "2nd", 3: "3rd", -1: "last"}, "nth": "{n}th",
+        "from_end": "{ordinal}-to-last {noun}",
+    },
+    "es": {
+        "daily": "todos los días", "every_day": "todos los días", "around_the_clock": "24 horas",
+        "midnight": "medianoche", "noon": "mediodía", "am": "am", "pm": "pm",
+        "every_weeks": "{days}, cada {n} semanas", "every_weekday": "todos los {day}",
+        "day_of_month": "día {n}", "day": "día", "and": " y ",
+        "of_every_month": "{pieces} de cada mes", "of_every_months": "{pieces}, cada {n} meses",
+        "ordinals": {1: "primer", 2: "segundo", 3: "tercer", 4: "cuarto", 5: "quinto",
+                     -1: "último", -2: "penúltimo", -3: "antepenúltimo"}, "nth": "{n}.º",
+        "from_end": "{ordinal} {noun} desde el final",
+    },
+}
 
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}(?::?\d{2})?)?$")
 _BYDAY_RE = re.compile(r"^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
@@ -239,9 +270,10 @@ def open_now(rules: Sequence[ScheduleRule], now: datetime,
     return answer
 
 
-def hours_text(rules: Iterable[ScheduleRule]) -> str:
-    """"Mon–Fri 8 am–4:30 pm; Sat 9 am–noon" style summary; free-text descriptions are used
-    for rules without times."""
+def hours_text(rules: Iterable[ScheduleRule], language: str = DEFAULT_LANGUAGE) -> str:
+    """"Mon–Fri 8 am–4:30 pm; Sat 9 am–noon" style summary, in `language`; free-text
+    descriptions (the directory's own words) are used for rules without times."""
+    words = _WORDS[language]
     weekly: dict = {}
     parts: List[str] = []
     for rule in rules:
@@ -251,39 +283,47 @@ def hours_text(rules: Iterable[ScheduleRule]) -> str:
             continue
         around_the_clock = rule.opens.minutes % MINUTES_PER_DAY == \
             rule.closes.minutes % MINUTES_PER_DAY
-        span = "24 hours" if around_the_clock else f"{_clock(rule.opens)}–{_clock(rule.closes)}"
+        span = words["around_the_clock"] if around_the_clock else \
+            f"{_clock(rule.opens, language)}–{_clock(rule.closes, language)}"
         if rule.freq == "WEEKLY" and rule.interval == 1:
             days = {weekday for _, weekday in rule.days} or set(range(7))
             weekly.setdefault(span, set()).update(days)
         else:
-            parts.append(f"{_recurrence_text(rule)} {span}")
+            parts.append(f"{_recurrence_text(rule, language)} {span}")
     ordered = sorted(weekly.items(), key=lambda item: min(item[1]))
-    weekly_parts = [f"{_day_ranges(sorted(days))} {span}" for span, days in ordered]
+    weekly_parts = [f"{_day_ranges(sorted(days), language)} {span}" for span, days in ordered]
     return "; ".join(weekly_parts + parts)
 
 
-def _recurrence_text(rule: ScheduleRule) -> str:
+def _recurrence_text(rule: ScheduleRule, language: str) -> str:
+    words, day_names = _WORDS[language], DAY_NAMES[language]
     if rule.freq == "WEEKLY":
-        days = _day_ranges(sorted({w for _, w in rule.days})) if rule.days else "Daily"
-        return f"{days}, every {rule.interval} weeks"
+        days = _day_ranges(sorted({w for _, w in rule.days}), language) if rule.days else \
+            words["daily"]
+        return words["every_weeks"].format(days=days, n=rule.interval)
     pieces = []
     for ordinal, weekday in rule.days:
-        pieces.append(f"{_ordinal_text(ordinal)} {DAY_NAMES[weekday]}" if ordinal
-                      else f"every {DAY_NAMES[weekday]}")
-    pieces += [f"day {d}" if d > 0 else f"{_ordinal_text(d)} day" for d in rule.monthdays]
-    every = "month" if rule.interval == 1 else f"{rule.interval} months"
-    return f"{' and '.join(pieces) or 'Every day'} of every {every}"
+        pieces.append(_ordinal_text(ordinal, day_names[weekday], language) if ordinal
+                      else words["every_weekday"].format(day=day_names[weekday]))
+    pieces += [words["day_of_month"].format(n=d) if d > 0
+               else _ordinal_text(d, words["day"], language) for d in rule.monthdays]
+    every = "of_every_month" if rule.interval == 1 else "of_every_months"
+    return words[every].format(pieces=words["and"].join(pieces) or words["every_day"],
+                               n=rule.interval)
 
 
-def _ordinal_text(ordinal: int) -> str:
-    if ordinal == -1:
-        return "last"
+def _ordinal_text(ordinal: int, noun: str, language: str) -> str:
+    """"1st Wed", "last day", "2nd-to-last day"; a negative ordinal counts from the end."""
+    words = _WORDS[language]
+    if ordinal in words["ordinals"]:
+        return f"{words['ordinals'][ordinal]} {noun}"
+    counted = words["ordinals"].get(abs(ordinal)) or words["nth"].format(n=abs(ordinal))
     if ordinal < 0:
-        return f"{_ordinal_text(-ordinal)}-to-last"
-    return {1: "1st", 2: "2nd", 3: "3rd"}.get(ordinal, f"{ordinal}th")
+        return words["from_end"].format(ordinal=counted, noun=noun)
+    return f"{counted} {noun}"
 
 
-def _day_ranges(days: Sequence[int]) -> str:
+def _day_ranges(days: Sequence[int], language: str) -> str:
     runs: List[List[int]] = []
     for day in days:
         if runs and day == runs[-1][-1] + 1:
@@ -291,23 +331,25 @@ def _day_ranges(days: Sequence[int]) -> str:
         else:
             runs.append([day])
     if len(days) == 7:
-        return "Daily"
+        return _WORDS[language]["daily"]
+    names = DAY_NAMES[language]
     texts = []
     for run in runs:
         if len(run) >= 3:
-            texts.append(f"{DAY_NAMES[run[0]]}–{DAY_NAMES[run[-1]]}")
+            texts.append(f"{names[run[0]]}–{names[run[-1]]}")
         else:
-            texts.extend(DAY_NAMES[d] for d in run)
+            texts.extend(names[d] for d in run)
     return ", ".join(texts)
 
 
-def _clock(time: ClockTime) -> str:
+def _clock(time: ClockTime, language: str) -> str:
+    words = _WORDS[language]
     minutes = time.minutes % MINUTES_PER_DAY
     if minutes == 0:
-        return "midnight"
+        return words["midnight"]
     if minutes == 12 * 60:
-        return "noon"
+        return words["noon"]
     hour, minute = divmod(minutes, 60)
-    suffix = "am" if hour < 12 else "pm"
+    suffix = words["am"] if hour < 12 else words["pm"]
     hour = hour % 12 or 12
     return f"{hour} {suffix}" if minute == 0 else f"{hour}:{minute:02d} {suffix}"

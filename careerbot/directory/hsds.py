@@ -7,8 +7,8 @@ descriptor's columns in its order (attributes.csv adds `label`, which later vers
 accepts loads and one it calls incomplete is skipped. tests/test_directory_coverage.py holds both
 to a copy of the descriptor.
 
-Tables the bot has no use for (programs, contacts, languages, funding, ...) are not loaded; their
-files may be present in a package and are ignored. Columns not listed here are ignored as well,
+Tables the bot has no use for (programs, contacts, funding, ...) are not loaded; their files may
+be present in a package and are ignored. Columns not listed here are ignored as well,
 so an export that adds its own columns still loads.
 """
 from __future__ import annotations
@@ -140,6 +140,17 @@ SCHEDULE = Table(
     numbers=frozenset({"timezone", "count", "interval"}),
 )
 
+LANGUAGE = Table(
+    name="language",
+    path="languages.csv",
+    columns=("id", "service_id", "location_id", "phone_id", "name", "code", "note"),
+    required=frozenset({"id"}),
+    references={"service_id": "service", "location_id": "location", "phone_id": "phone"},
+    # ISO 639-1 or 639-3; validate.py also asks each row to name a language and what it is
+    # spoken at (a service, a location or a phone), which the specification leaves open.
+    formats={"code": "language_code"},
+)
+
 TAXONOMY = Table(
     name="taxonomy",
     path="taxonomies.csv",
@@ -171,7 +182,7 @@ ATTRIBUTE_LINK_COLUMN = ("link_id", "link_entity")
 # In reference-check order: a table comes after every table it points into, so that a row whose
 # target was skipped is itself skipped.
 TABLES: Tuple[Table, ...] = (TAXONOMY, TAXONOMY_TERM, ORGANIZATION, SERVICE, LOCATION,
-                             SERVICE_AT_LOCATION, ADDRESS, PHONE, SCHEDULE, ATTRIBUTE)
+                             SERVICE_AT_LOCATION, ADDRESS, PHONE, SCHEDULE, LANGUAGE, ATTRIBUTE)
 TABLES_BY_NAME: Dict[str, Table] = {table.name: table for table in TABLES}
 
 

@@ -8,9 +8,11 @@ package whose every row failed validation once replaced a working directory with
 
 Each service offered at a location becomes one listing, carrying what the bot shows: names,
 address, coordinates, the most specific phone and schedules HSDS gives (service-at-location, then
-service, then location, then organization), website, eligibility, fees, and the category terms
+service, then location, then organization), website, eligibility, fees, the category terms
 of every attribute on the service, its organization, location or service-at-location (with the
-terms' ancestors, so a child term matches a mapping to its parent).
+terms' ancestors, so a child term matches a mapping to its parent), and the languages it is
+offered in: those of every languages.csv row naming the service, the location, or one of the
+phones the listing takes its number from (languages.language_key: "spa" and "Español" are "es").
 """
 from __future__ import annotations
 
@@ -25,10 +27,13 @@ from typing import Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Set, Tu
 from careerbot.directory import hsds
 from careerbot.directory.coverage import TermUse
 from careerbot.directory.geo import unit_vector
+from careerbot.directory.languages import language_key
 from careerbot.directory.mapping import normalise_term
 from careerbot.directory.search import one_line_address
-from careerbot.directory.store import DirectoryNotLoaded, DirectoryStore, ListingRow, TermRow
+from careerbot.directory.store import (DirectoryNotLoaded, DirectoryStore, ListingRow, TermRow,
+                                       spoken_column)
 from careerbot.directory.validate import Problem, TableRows, ValidatedPackage, read_package
+from careerbot.language import DEFAULT_LANGUAGE, LANGUAGES
 from careerbot.places import PlaceIndex, time_zone_for_zip
 
 # The taxonomy term (code or name) that marks a fictional sample listing. The bot labels such
@@ -51,6 +56,9 @@ class ImportReport:
     seconds: float = 0.0
     absent: List[str] = field(default_factory=list)  # optional files the package leaves out
     terms: List[TermUse] = field(default_factory=list)  # most listings first
+    # The assistant's languages other than English -> searchable listings offered in it (empty
+    # when the package has no languages.csv)
+    in_language: Dict[str, int] = field(default_factory=dict)
 
     @property
     def skipped_rows(self) -> int:
@@ -93,6 +101,10 @@ def import_package(directory: Path, store: DirectoryStore, force: bool = False) 
         unlocated=model.unlocated,
         absent=[t.file for t in package.tables.values() if not t.present],
         terms=model.term_uses,
+        in_language={language: sum(1 for listing in model.listings
+                                   if language in json.loads(listing.languages))
+                     for language in LANGUAGES if language != DEFAULT_LANGUAGE}
+        if package["language"].present else {},
     )
     if not force:
         current = _searchable_now(store)
@@ -209,8 +221,10 @@ def build_read_model(package: ValidatedPackage) -> ReadModel:
         if built is not None:
             listing, terms = built
             listings.append(listing)
+            spoken = spoken_column(json.loads(listing.languages))
             term_rows.extend(TermRow(term, listing.latitude, listing.longitude, listing.ux,
-                                     listing.uy, listing.uz, listing.id) for term in terms)
+                                     listing.uy, listing.uz, listing.id, spoken)
+                             for term in terms)
     return ReadModel(listings, term_rows, builder.unlocated,
                      _term_uses(package, builder.keys_by_term, builder.listings_by_term))
 
@@ -233,6 +247,9 @@ class _ReadModelBuilder:
             "service_at_location_id", "service_id", "location_id", "organization_id")}
         self.schedule_index = {c: _Index(self.schedules, c) for c in (
             "service_at_location_id", "service_id", "location_id")}
+        self.languages = package["language"]
+        self.language_index = {c: _Index(self.languages, c) for c in (
+            "service_id", "location_id", "phone_id")}
         self.linked = _linked_terms(package)
         self.keys_by_term = _term_keys(package)
         self.listings_by_term: Counter = Counter()  # term id -> listings tagged with it
@@ -288,8 +305,27 @@ class _ReadModelBuilder:
             schedules=json.dumps([_schedule_fields(self.schedules, r) for r in rules]),
             terms=json.dumps(terms),
             is_sample=int(SAMPLE_LISTING_KEY in terms),
+            languages=json.dumps(self._languages(service[0], location[0], phone),
+                                 ensure_ascii=False),
         )
         return listing, terms
+
+    def _languages(self, service_id: str, location_id: str,
+                   phones: List[tuple]) -> Dict[str, Optional[str]]:
+        """language_key -> note of the languages.csv rows naming the service, the location or
+        one of `phones` (the listing's, at the level its number comes from); the first note
+        given, service before location before phone."""
+        rows = [*self.language_index["service_id"].get(service_id),
+                *self.language_index["location_id"].get(location_id)]
+        for phone in phones:
+            rows += self.language_index["phone_id"].get(phone[0])
+        offered: Dict[str, Optional[str]] = {}
+        for row in rows:
+            key = language_key(self.languages.column(row, "code"),
+                               self.languages.column(row, "name"))
+            if key is not None and offered.get(key) is None:
+                offered[key] = self.languages.column(row, "note")
+        return offered
 
     def _position(self, location: tuple,
                   zip_code: Optional[str]) -> Optional[Tuple[float, float, float, float, float]]:

@@ -9,17 +9,20 @@ this module, one per taxonomy: Open Eligibility, the sample directory's) and fro
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 import yaml
 
 from careerbot.content import BARRIERS, RESOURCE_TYPES
+from careerbot.language import DEFAULT_LANGUAGE, LANGUAGES
 from careerbot.settings import PROJECT_ROOT
 
 MAPPING_FILE = PROJECT_ROOT / "directory_mapping.yml"
 PRESETS_DIR = Path(__file__).with_name("presets")
+# How a sentence names several kinds of help at once ("career centers or workforce centers").
+_OR = {"en": " or ", "es": " o "}
 
 class MappingError(ValueError):
     """The mapping file is unreadable or does not cover the contract."""
@@ -37,6 +40,12 @@ class ResourceType:
     name: str
     label: str                 # how the bot names it in a sentence ("career centers")
     terms: FrozenSet[str]      # normalised taxonomy term codes or names
+    # The label in the other languages (`label_es`: "centros de carreras"); a language without
+    # one of its own gets `label`.
+    translated_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def label_in(self, language: str) -> str:
+        return self.translated_labels.get(language, self.label)
 
 
 @dataclass(frozen=True)
@@ -57,8 +66,13 @@ class ResourceMapping:
             raise ValueError(f"unknown barrier {barrier!r}; expected one of "
                              f"{', '.join(BARRIERS)}") from None
 
-    def label(self, resource_type: str) -> str:
-        return self._type(resource_type).label
+    def label(self, resource_type: str, language: str = DEFAULT_LANGUAGE) -> str:
+        return self._type(resource_type).label_in(language)
+
+    def category_label(self, resource_types: Iterable[str],
+                       language: str = DEFAULT_LANGUAGE) -> str:
+        """The kinds of help searched, for a sentence: "career centers or workforce centers"."""
+        return _OR[language].join(self.label(name, language) for name in resource_types)
 
     def matching_types(self, terms: Iterable[str],
                        among: Iterable[str]) -> Tuple[str, ...]:
@@ -127,7 +141,9 @@ def load_mapping(path: Optional[Path] = None) -> ResourceMapping:
             raise MappingError(f"{path}: resource type {name} lists no terms, and no preset it "
                                "selects does")
         label = str(entry.get("label") or name.replace("_", " "))
-        resource_types[name] = ResourceType(name, label, terms)
+        translated = {language: str(entry[f"label_{language}"]) for language in LANGUAGES
+                      if language != DEFAULT_LANGUAGE and entry.get(f"label_{language}")}
+        resource_types[name] = ResourceType(name, label, terms, translated)
     barriers: Dict[str, Tuple[str, ...]] = {}
     for name, types in barriers_raw.items():
         types = tuple(types or ())

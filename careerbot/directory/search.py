@@ -4,10 +4,14 @@
     result = directory.search(["workforce_center"], place)              # best 3 within 25 miles
     more = directory.search(["workforce_center"], place, offset=result.next_offset)
     shown = directory.listings_by_id([entry["id"] for entry in referrals_shown])  # asked later
+    directory.search(["workforce_center"], place, language="es")   # Spanish spoken first
 
-When nothing is within the radius the search widens once (to twice the radius) and the result
-says so (`widened`). An optional live provider (CareerOneStop's American Job Center finder) adds
-its results for the categories it covers; if it fails, the local results stand alone.
+For a person who speaks a language other than English (`language`), the listings offered in it
+(languages.csv) come first among those within the radius, each group nearest first; for an
+English speaker the order is distance alone. When nothing is within the radius the search widens
+once (to twice the radius) and the result says so (`widened`). An optional live provider
+(CareerOneStop's American Job Center finder) adds its results for the categories it covers; if it
+fails, the local results stand alone.
 """
 from __future__ import annotations
 
@@ -17,12 +21,13 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Callable, FrozenSet, List, Optional, Protocol, Sequence, Tuple
+from typing import Callable, FrozenSet, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 from careerbot.directory import hours
 from careerbot.directory.geo import haversine_miles
 from careerbot.directory.mapping import ResourceMapping, default_mapping
 from careerbot.directory.store import DirectoryNotLoaded, DirectoryStore, StoredListing, open_store
+from careerbot.language import DEFAULT_LANGUAGE, LANGUAGES
 from careerbot.places import Place
 
 log = logging.getLogger(__name__)
@@ -37,6 +42,14 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class OfferedLanguage:
+    """A language a listing is offered in, from the directory's languages.csv."""
+
+    code: str                    # languages.language_key: "es" for Spanish however written
+    note: Optional[str] = None   # the directory's note, as written ("Bilingual staff Tuesdays")
 
 
 @dataclass(frozen=True)
@@ -64,12 +77,17 @@ class Listing:
     resource_types: Tuple[str, ...] = ()
     is_sample: bool = False          # fictional demo data, labelled as such wherever shown
     source: str = LOCAL_SOURCE       # "directory", or the live provider's name
+    languages: Tuple[OfferedLanguage, ...] = ()  # what the directory says; live providers: ()
 
     @property
     def name(self) -> str:
         if not self.service or self.service == self.organization:
             return self.organization
         return f"{self.organization} — {self.service}"
+
+    def offered_in(self, language: str) -> Optional[OfferedLanguage]:
+        """What the directory says of `language` ("es") at this listing; None if nothing."""
+        return next((offered for offered in self.languages if offered.code == language), None)
 
     def referral(self) -> dict:
         """The `referrals_shown` slot entry the staff console reads."""
@@ -86,14 +104,31 @@ def one_line_address(street: Sequence[Optional[str]], city: Optional[str],
 
 @dataclass(frozen=True)
 class SearchResult:
-    listings: Tuple[Listing, ...]   # this page, nearest first
+    listings: Tuple[Listing, ...]   # this page, nearest first (see preferred_language)
     total: int                      # results within radius_miles, all pages
     resource_types: Tuple[str, ...]
-    category_label: str             # "career centers or workforce centers", for sentences
+    # By language: "career centers or workforce centers", for sentences.
+    category_labels: Mapping[str, str]
     place: Place
     requested_radius_miles: float
     radius_miles: float             # the radius searched: requested, or widened
     offset: int
+    # The person's language when not English: listings offered in it come first.
+    preferred_language: Optional[str] = None
+    in_preferred_language: int = 0  # of `total`, how many are offered in it
+
+    @property
+    def preferred_first(self) -> bool:
+        """Whether the order is not distance alone: some results, not all, are offered in the
+        person's language and come first."""
+        return bool(self.preferred_language) and 0 < self.in_preferred_language < self.total
+
+    @property
+    def category_label(self) -> str:
+        return self.category_labels[DEFAULT_LANGUAGE]
+
+    def category_label_in(self, language: str) -> str:
+        return self.category_labels[language]
 
     @property
     def widened(self) -> bool:
@@ -143,41 +178,53 @@ class Directory:
 
     def search(self, resource_types: Sequence[str], place: Place,
                radius_miles: float = DEFAULT_RADIUS_MILES, limit: int = PAGE_SIZE,
-               offset: int = 0) -> SearchResult:
+               offset: int = 0, language: str = DEFAULT_LANGUAGE) -> SearchResult:
         """Listings of any of `resource_types` near `place`, nearest first: the page starting at
-        `offset` (0 for the first, result.next_offset for "show more")."""
+        `offset` (0 for the first, result.next_offset for "show more"). For a person speaking
+        `language` other than English, those offered in it first, each group nearest first."""
         types = tuple(dict.fromkeys(resource_types))
         if not types:
             raise ValueError("a search needs at least one resource type")
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {language!r}; one of {', '.join(LANGUAGES)}")
         terms = self.mapping.terms_for(types)  # raises ValueError for unknown types
-        label = " or ".join(self.mapping.label(t) for t in types)
+        labels = {code: self.mapping.category_label(types, code) for code in LANGUAGES}
+        # Listings without language data are taken to be offered in English.
+        preferred = language if language != DEFAULT_LANGUAGE else None
         radius = radius_miles
-        merged, total = self._merged(types, terms, place, radius, offset + limit)
+        merged, total, in_preferred = self._merged(types, terms, place, radius, offset + limit,
+                                                   preferred)
         if total == 0:
             radius = radius_miles * WIDEN_FACTOR
-            merged, total = self._merged(types, terms, place, radius, offset + limit)
-        return SearchResult(tuple(merged[offset:offset + limit]), total, types, label, place,
-                            radius_miles, radius, offset)
+            merged, total, in_preferred = self._merged(types, terms, place, radius,
+                                                       offset + limit, preferred)
+        return SearchResult(tuple(merged[offset:offset + limit]), total, types, labels, place,
+                            radius_miles, radius, offset, preferred, in_preferred)
 
-    def _merged(self, types, terms, place: Place, radius: float,
-                count: int) -> Tuple[List[Listing], int]:
-        """The first `count` listings from the directory and the live provider, nearest first,
-        and how many there are in all."""
-        local, local_total = self._local(types, terms, place, radius, count)
+    def _merged(self, types, terms, place: Place, radius: float, count: int,
+                preferred: Optional[str]) -> Tuple[List[Listing], int, int]:
+        """The first `count` listings from the directory and the live provider, nearest first
+        (those offered in the `preferred` language before the others), how many there are in
+        all, and how many of them are offered in the preferred language."""
+        local, local_total, in_preferred = self._local(types, terms, place, radius, count,
+                                                       preferred)
         live = self._live(types, place, radius, count)
         fresh = [item for item in live if not any(_same_place(item, mine) for mine in local)]
-        merged = sorted(local + fresh, key=lambda item: item.distance_miles)
-        return merged[:count], local_total + len(fresh)
+        merged = sorted(local + fresh, key=lambda item: (
+            preferred is not None and item.offered_in(preferred) is None, item.distance_miles))
+        return merged[:count], local_total + len(fresh), in_preferred
 
-    def _local(self, types, terms, place: Place, radius: float,
-               count: int) -> Tuple[List[Listing], int]:
+    def _local(self, types, terms, place: Place, radius: float, count: int,
+               preferred: Optional[str]) -> Tuple[List[Listing], int, int]:
         try:
-            page = self.store.nearby(terms, place.latitude, place.longitude, radius, count)
+            page = self.store.nearby(terms, place.latitude, place.longitude, radius, count,
+                                     language=preferred)
         except DirectoryNotLoaded as error:
             log.error("Resource directory unavailable: %s", error)
-            return [], 0
+            return [], 0, 0
         now = self.clock()
-        return [self._listing(stored, place, types, now) for stored in page.rows], page.total
+        return ([self._listing(stored, place, types, now) for stored in page.rows], page.total,
+                page.in_language)
 
     def listings_by_id(self, ids: Sequence[str], place: Optional[Place] = None) -> List[Listing]:
         """The directory's listings with these ids (Listing.id, as kept in the
@@ -239,6 +286,7 @@ class Directory:
             time_zone=row.time_zone,
             resource_types=self.mapping.matching_types(json.loads(row.terms), types),
             is_sample=bool(row.is_sample),
+            languages=_offered_languages(row.languages),
         )
 
 
@@ -247,6 +295,12 @@ def _opening_hours(schedules_json: str) -> Tuple[Tuple[hours.ScheduleRule, ...],
     """A listing's schedule rules and their text, from the JSON the importer stored."""
     rules = tuple(hours.ScheduleRule.from_fields(f) for f in json.loads(schedules_json))
     return rules, hours.hours_text(rules) or None
+
+
+@functools.lru_cache(maxsize=1024)  # a directory repeats a few language combinations
+def _offered_languages(languages_json: str) -> Tuple[OfferedLanguage, ...]:
+    """A listing's languages, from the JSON object the importer stored."""
+    return tuple(OfferedLanguage(code, note) for code, note in json.loads(languages_json).items())
 
 
 def _simplified_name(name: str) -> str:

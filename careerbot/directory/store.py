@@ -6,6 +6,11 @@ Two kinds of tables:
   shows, and `listing_terms`, one row per (category term, listing) with the coordinates, indexed
   on (term, latitude, longitude) so a search reads only the bounding box of one category.
 
+Every import builds these tables afresh from the code's definitions, so there are no migrations.
+A directory imported by an earlier version stays searchable until the next import: a read that
+finds a read-model column missing (such as `languages`, added with languages.csv) reads the
+directory without it instead (OlderDirectory), and the swap locks only the tables that exist.
+
 Re-importing replaces the whole directory atomically, so a running bot sees the old directory or
 the new one, never a mix:
 - SQLite: the new directory is built in a new file beside the old one and moved over it with
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -27,8 +33,8 @@ from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, \
-    Sequence, Tuple
+from typing import Callable, Collection, Dict, Iterable, Iterator, List, Mapping, NamedTuple, \
+    Optional, Sequence, Tuple
 
 import psycopg2
 import psycopg2.errors
@@ -38,6 +44,9 @@ from careerbot import settings
 from careerbot.directory.geo import bounding_box, min_unit_dot, unit_vector
 from careerbot.directory.hsds import SERVICE, TABLES, Table
 from careerbot.directory.validate import ValidatedPackage
+from careerbot.language import LANGUAGES
+
+log = logging.getLogger(__name__)
 
 DIRECTORY_FILE = "directory.db"
 POSTGRES_SCHEMA = "careerbot_directory"
@@ -68,6 +77,10 @@ class ListingRow(NamedTuple):
     schedules: str  # JSON list of schedule field dicts (hours.ScheduleRule.from_fields)
     terms: str      # JSON list of the normalised category terms
     is_sample: int
+    # JSON object: the languages the service is offered in at this location (languages.csv rows
+    # naming the service, the location or the listing's phone), languages.language_key -> the
+    # directory's note or null, e.g. {"es": "Bilingual staff on Tuesdays", "vi": null}.
+    languages: str = "{}"
 
 
 class StoredListing(NamedTuple):
@@ -91,6 +104,16 @@ class TermRow(NamedTuple):
     uy: float
     uz: float
     listing_id: int
+    # The assistant's languages (careerbot.language.LANGUAGES) the listing is offered in, each
+    # between commas (",es,"; "" for none): a search for a Spanish speaker orders on it from the
+    # index alone.
+    spoken: str = ""
+
+
+def spoken_column(keys: Iterable[str]) -> str:
+    """TermRow.spoken for a listing offered in the languages `keys`."""
+    found = [language for language in LANGUAGES if language in set(keys)]
+    return f",{','.join(found)}," if found else ""
 
 
 _LISTING_TYPES = {"id": "INTEGER PRIMARY KEY", "latitude": "DOUBLE PRECISION",
@@ -98,17 +121,28 @@ _LISTING_TYPES = {"id": "INTEGER PRIMARY KEY", "latitude": "DOUBLE PRECISION",
                   "uy": "DOUBLE PRECISION", "uz": "DOUBLE PRECISION", "is_sample": "INTEGER"}
 _TERM_TYPES = {"term": "TEXT", "latitude": "DOUBLE PRECISION", "longitude": "DOUBLE PRECISION",
                "ux": "DOUBLE PRECISION", "uy": "DOUBLE PRECISION", "uz": "DOUBLE PRECISION",
-               "listing_id": "INTEGER"}
+               "listing_id": "INTEGER", "spoken": "TEXT"}
 
 
 class DirectoryNotLoaded(RuntimeError):
     """No directory has been imported into this database yet."""
 
 
+class OlderDirectory(RuntimeError):
+    """The directory was imported by an earlier version: a read-model column is missing."""
+
+
+# `listings` columns added after the first release -> the value a read takes for them from a
+# directory imported before them (until it is imported again). A search of such a directory
+# leaves out listing_terms.spoken as well: it orders by distance alone.
+_LATER_LISTING_COLUMNS = {"languages": "'{}'"}
+
+
 @dataclass(frozen=True)
 class NearbyPage:
     rows: List[StoredListing]
     total: int  # listings matching in the whole radius, not just this page
+    in_language: int = 0  # of those, how many are offered in the language asked to put first
 
 
 def _stored_listing(row: Sequence[object]) -> StoredListing:
@@ -174,40 +208,59 @@ class DirectoryStore(ABC):
         """Run one read statement against the current directory."""
 
     def nearby(self, terms: Collection[str], latitude: float, longitude: float,
-               radius_miles: float, limit: int, offset: int = 0) -> NearbyPage:
-        """Listings tagged with any of `terms` within the radius, nearest first."""
+               radius_miles: float, limit: int, offset: int = 0,
+               language: Optional[str] = None) -> NearbyPage:
+        """Listings tagged with any of `terms` within the radius, nearest first; with
+        `language` (a key of careerbot.language.LANGUAGES), those offered in it first, each
+        group nearest first."""
         if not terms:
             return NearbyPage([], 0)
+        found = self._read(lambda older: self._nearby_statement(
+            terms, latitude, longitude, radius_miles, limit, offset, language, older))
+        if not found and offset:
+            # Past the last page the window counts have no row to ride on; count separately.
+            first = self.nearby(terms, latitude, longitude, radius_miles, 1, language=language)
+            return NearbyPage([], first.total, first.in_language)
+        rows = [_stored_listing(row[:-2]) for row in found]
+        return NearbyPage(rows, int(found[0][-2]), int(found[0][-1])) if found \
+            else NearbyPage([], 0)
+
+    def _nearby_statement(self, terms: Collection[str], latitude: float, longitude: float,
+                          radius_miles: float, limit: int, offset: int,
+                          language: Optional[str], older: bool) -> Tuple[str, List[object]]:
         box = bounding_box(latitude, longitude, radius_miles)
         x, y, z = unit_vector(latitude, longitude)
         p = self.placeholder
         lon_sql = " OR ".join(f"t.longitude BETWEEN {p} AND {p}" for _ in box.lon_ranges)
+        in_language = f"CASE WHEN t.spoken LIKE {p} THEN 1 ELSE 0 END" \
+            if language and not older else "0"
         # Innermost: candidates in the box (index only; DISTINCT because a listing can carry
-        # several of the terms). Middle: the exact radius, the count, the page. Outer: the
+        # several of the terms). Middle: the exact radius, the counts, the page. Outer: the
         # listings of that page only.
         sql = (
-            f"SELECT {self._listing_columns}, page.matches FROM ("
-            f"SELECT listing_id, closeness, COUNT(*) OVER () AS matches FROM ("
-            f"SELECT DISTINCT t.listing_id, t.ux * {p} + t.uy * {p} + t.uz * {p} AS closeness "
+            f"SELECT {self._listing_columns(older)}, page.matches, page.matches_in_language "
+            f"FROM ("
+            f"SELECT listing_id, closeness, in_language, COUNT(*) OVER () AS matches, "
+            f"SUM(in_language) OVER () AS matches_in_language FROM ("
+            f"SELECT DISTINCT t.listing_id, t.ux * {p} + t.uy * {p} + t.uz * {p} AS closeness, "
+            f"{in_language} AS in_language "
             f"FROM {self._prefix}listing_terms AS t "
             f"WHERE t.term IN ({', '.join(p for _ in terms)}) "
             f"AND t.latitude BETWEEN {p} AND {p} AND ({lon_sql})"
             f") AS candidates WHERE closeness >= {p} "
-            f"ORDER BY closeness DESC, listing_id LIMIT {p} OFFSET {p}"
+            f"ORDER BY in_language DESC, closeness DESC, listing_id LIMIT {p} OFFSET {p}"
             f") AS page JOIN {self._prefix}listings AS l ON l.id = page.listing_id "
             f"{self._services_join} "
-            f"ORDER BY page.closeness DESC, l.id"
+            f"ORDER BY page.in_language DESC, page.closeness DESC, l.id"
         )
-        params: List[object] = [x, y, z, *terms, box.min_lat, box.max_lat]
+        params: List[object] = [x, y, z]
+        if language and not older:
+            params.append(f"%,{language},%")
+        params += [*terms, box.min_lat, box.max_lat]
         for west, east in box.lon_ranges:
             params += [west, east]
         params += [min_unit_dot(radius_miles), limit, offset]
-        found = self._query(sql, params)
-        if not found and offset:
-            # Past the last page the window count has no row to ride on; count separately.
-            return NearbyPage([], self.nearby(terms, latitude, longitude, radius_miles, 1).total)
-        rows = [_stored_listing(row[:-1]) for row in found]
-        return NearbyPage(rows, found[0][-1] if found else 0)
+        return sql, params
 
     def listings_by_id(self, ids: Collection[str]) -> List[StoredListing]:
         """The listings whose service_at_location_id is one of `ids` (those the directory
@@ -215,14 +268,31 @@ class DirectoryStore(ABC):
         if not ids:
             return []
         marks = ", ".join(self.placeholder for _ in ids)
-        sql = (f"SELECT {self._listing_columns} FROM {self._prefix}listings AS l "
-               f"{self._services_join} WHERE l.service_at_location_id IN ({marks})")
-        return [_stored_listing(row) for row in self._query(sql, list(ids))]
+        found = self._read(lambda older: (
+            f"SELECT {self._listing_columns(older)} FROM {self._prefix}listings AS l "
+            f"{self._services_join} WHERE l.service_at_location_id IN ({marks})", list(ids)))
+        return [_stored_listing(row) for row in found]
 
-    @property
-    def _listing_columns(self) -> str:
+    def _read(self, statement: Callable[[bool], Tuple[str, Sequence[object]]]) -> List[tuple]:
+        """Run statement(False); on a directory imported by an earlier version, which lacks a
+        later read-model column, statement(True), which reads without it."""
+        try:
+            return self._query(*statement(False))
+        except OlderDirectory:
+            if not self._told_older:
+                self._told_older = True
+                log.warning("The resource directory was imported by an earlier version; import "
+                            "it again to use what it says about languages")
+            return self._query(*statement(True))
+
+    _told_older = False
+
+    def _listing_columns(self, older: bool = False) -> str:
         """What a read selects for a StoredListing, from `l` (listings) and `s` (services)."""
-        return ", ".join([f"l.{c}" for c in ListingRow._fields] + ["s.application_process"])
+        return ", ".join(
+            [f"{_LATER_LISTING_COLUMNS[c]} AS {c}" if older and c in _LATER_LISTING_COLUMNS
+             else f"l.{c}" for c in ListingRow._fields]
+            + ["s.application_process"])
 
     @property
     def _services_join(self) -> str:
@@ -321,7 +391,12 @@ class SQLiteStore(DirectoryStore):
         connection.close()
 
     def _query(self, sql, params):
-        return self._reader().execute(sql, params).fetchall()
+        try:
+            return self._reader().execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            if str(error).startswith("no such column"):
+                raise OlderDirectory(str(error)) from None
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -390,6 +465,8 @@ class PostgresStore(DirectoryStore):
             except (psycopg2.errors.UndefinedTable, psycopg2.errors.InvalidSchemaName):
                 raise DirectoryNotLoaded(f"No directory in schema {self.schema}; "
                                          "import one first") from None
+            except psycopg2.errors.UndefinedColumn as error:
+                raise OlderDirectory(str(error).strip()) from None
             return cursor.fetchall()
 
     def _discard_pool(self) -> None:
@@ -398,8 +475,9 @@ class PostgresStore(DirectoryStore):
         if pool is not None:
             pool.closeall()
 
-    def _lock_order(self, schema: str) -> List[str]:
-        """Every table of a directory schema, in the order readers touch them.
+    def _lock_order(self, schema: str, present: Collection[str]) -> List[str]:
+        """Every table of a directory schema, in the order readers touch them; of those
+        `present` (a directory imported by an earlier version lacks tables added since).
 
         The swap locks the old tables in this order before renaming. A search statement locks
         listing_terms, then listings, then services (its FROM clause in order); a read by id
@@ -409,7 +487,7 @@ class PostgresStore(DirectoryStore):
         every name to the new schema.
         """
         names = ["listing_terms", "listings"] + [table_name(t) for t in TABLES] + ["import_info"]
-        return [f"{schema}.{_quote(n)}" for n in names]
+        return [f"{schema}.{_quote(n)}" for n in names if n in present]
 
     def replace(self, package, listings, terms, info) -> None:
         loading = f"{self.schema}_loading_{uuid.uuid4().hex[:12]}"
@@ -436,7 +514,11 @@ class PostgresStore(DirectoryStore):
                 has_current = cursor.fetchone()[0] is not None
                 cursor.execute(f"DROP SCHEMA IF EXISTS {retired} CASCADE")
                 if has_current:
-                    cursor.execute(f"LOCK TABLE {', '.join(self._lock_order(self.schema))} "
+                    cursor.execute("SELECT table_name FROM information_schema.tables "
+                                   "WHERE table_schema = %s", [self.schema])
+                    present = {row[0] for row in cursor.fetchall()}
+                    cursor.execute(f"LOCK TABLE "
+                                   f"{', '.join(self._lock_order(self.schema, present))} "
                                    "IN ACCESS EXCLUSIVE MODE")
                     cursor.execute(f"ALTER SCHEMA {self.schema} RENAME TO {retired}")
                 cursor.execute(f"ALTER SCHEMA {loading} RENAME TO {self.schema}")

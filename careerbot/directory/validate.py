@@ -6,8 +6,9 @@ package unusable (a mandatory file or column missing, a file that is not UTF-8 C
 datapackage.json) raise PackageError.
 
 Checks beyond the specification's schema, which leaves them open: latitude and longitude ranges,
-US ZIP codes, dialable phone numbers, and schedule times, dates and recurrence days that the
-search can evaluate.
+US ZIP codes, dialable phone numbers, schedule times, dates and recurrence days that the search
+can evaluate, and languages that name a language (by ISO 639 code or name) and what it is spoken
+at (a service, a location or a phone).
 """
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
-from careerbot.directory import hours
-from careerbot.directory.hsds import (ATTRIBUTE, ATTRIBUTE_LINK_COLUMN, LOCATION, TABLES,
-                                      TABLES_BY_NAME, Table, table_for_link_entity)
+from careerbot.directory import hours, languages
+from careerbot.directory.hsds import (ATTRIBUTE, ATTRIBUTE_LINK_COLUMN, LANGUAGE, LOCATION,
+                                      TABLES, TABLES_BY_NAME, Table, table_for_link_entity)
 
 DATAPACKAGE_FILE = "datapackage.json"
 
@@ -127,6 +128,7 @@ _FORMAT_CHECKS: Dict[str, Callable[[str, Mapping[str, Optional[str]]], object]] 
     "byday": lambda v, _: hours.parse_byday(v),
     "monthdays": lambda v, _: hours.parse_monthdays(v),
     "positive_integer": lambda v, _: hours.parse_positive_integer(v),
+    "language_code": lambda v, _: languages.check_code(v),
 }
 
 
@@ -150,6 +152,12 @@ def _row_problems(table: Table, row: Mapping[str, Optional[str]]) -> Iterator[Tu
     if table is LOCATION and (row.get("latitude") is None) != (row.get("longitude") is None):
         missing = "longitude" if row.get("longitude") is None else "latitude"
         yield missing, "latitude and longitude must be given together"
+    if table is LANGUAGE:
+        if row.get("name") is None and row.get("code") is None:
+            yield "name", "names no language: give its name or its ISO 639 code (or both)"
+        if all(row.get(c) is None for c in ("service_id", "location_id", "phone_id")):
+            yield "service_id", ("the language is spoken at no service, location or phone: "
+                                 "give service_id, location_id or phone_id")
 
 
 # ---- reading ----------------------------------------------------------------------------------

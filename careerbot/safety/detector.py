@@ -23,7 +23,8 @@ from careerbot.nlp import english, is_common_english_word
 from careerbot.safety import english as english_rules
 from careerbot.safety import spanish as spanish_rules
 from careerbot.safety.rules import CLAUSE_ENDS, GUARD, NEGATABLE, Rule, compile_spec, spec_words
-from careerbot.safety.text import fold_accents, normalise
+from careerbot.safety.text import normalise
+from careerbot.text_input import fold_accents
 
 SUICIDE, DANGER, VIOLENCE = english_rules.SUICIDE, english_rules.DANGER, english_rules.VIOLENCE
 # Which answer a person gets when several kinds match: violence at home adds its hotline.

@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
 from careerbot.ngram_model import LinearNgramScorer, ngram_union
-from careerbot.safety.text import fold_accents
+from careerbot.text_input import fold_accents
 
 # A message of up to this many words is read whole only.
 WHOLE_MESSAGE_WORDS = 20

@@ -54,12 +54,6 @@ _IDENTIFICATION = re.compile(r"\b(my|his|her|our|the|your) id\b")
 _HELD_DOWN = re.compile(r"([^\W\d_])\1+", re.UNICODE)
 
 
-def fold_accents(text: str) -> str:
-    """'mí', 'despedí' -> 'mi', 'despedi': people often type Spanish without accents."""
-    return "".join(c for c in unicodedata.normalize("NFD", text)
-                   if unicodedata.category(c) != "Mn")
-
-
 def _one_edit_apart(a: str, b: str) -> bool:
     """One letter changed, added, dropped, or two neighbours swapped."""
     if a == b:

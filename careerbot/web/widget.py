@@ -25,15 +25,24 @@ SOCKETIO_CLIENT_VERSION = "4.8.1"
 SOCKETIO_CLIENT_SHA256 = "b0e735814f8dcfecd6cdb8a7ce95a297a7e1e5f2727a29e6f5901801d52fa0c5"
 
 # What the demo page shows; an office sets its own in the snippet on its site (docs/widget.md).
+# No "language": the widget starts in the visitor's browser language, then follows the
+# conversation's; the texts it shows itself are given in both languages.
 DEMO_WIDGET_CONFIG = {
-    "title": "Career help",
+    "title": {"en": "Career help", "es": "Ayuda con tu carrera"},
     "colors": {"primary": "#1d4e89", "userMessage": "#1d4e89", "botMessage": "#eef2f7"},
-    "openingMessage": ("Hi! I can explain how a job differs from a career, help you plan your "
-                       "next steps and find local help. What would you like to know?"),
+    "openingMessage": {
+        "en": ("Hi! I can explain how a job differs from a career, help you plan your next steps "
+               "and find local help. What would you like to know?"),
+        "es": ("¡Hola! Puedo explicarte en qué se diferencia un trabajo de una carrera, ayudarte a "
+               "planear tus próximos pasos y buscar ayuda cerca de ti. ¿Qué te gustaría saber?"),
+    },
 }
 
 templates = Environment(loader=FileSystemLoader(WEB_DIR / "templates"),
                         autoescape=select_autoescape(["html"]))
+# The snippet the demo page shows keeps "¡Hola!" readable for copying, not "\u00a1Hola!"; `tojson`
+# still escapes what could end the <script> element (<, >, &, ').
+templates.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
 
 blueprint = Blueprint("widget")
 # Serves SOCKETIO_CLIENT too, where the loader looks for it: next to itself, in vendor/.

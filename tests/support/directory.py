@@ -7,24 +7,30 @@ session (on the tests' own server, tests/support/services.py) and dropped after 
 """
 from __future__ import annotations
 
+import csv
+import io
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import psycopg2
 import pytest
 import zipcodes
 
+from careerbot.directory import cli
 from careerbot.directory.generate import write_package
 from careerbot.directory.hsds import TABLES_BY_NAME
-from careerbot.directory.importer import SAMPLE_LISTING_TERM
+from careerbot.directory.importer import SAMPLE_LISTING_TERM, import_package
 from careerbot.directory.mapping import load_mapping
 from careerbot.directory.search import Directory
-from careerbot.directory.store import DirectoryStore, PostgresStore, SQLiteStore
+from careerbot.directory.store import (POSTGRES_SCHEMA, DirectoryStore, PostgresStore,
+                                       SQLiteStore)
 from careerbot.office import Office
 from careerbot.places import PlaceIndex, Place
+from careerbot.settings import PROJECT_ROOT
 from tests.support import services
 
 
@@ -38,6 +44,9 @@ OFFICE = Office(name="Test Career Office", phone="217-555-0199", email="help@exa
                 website="https://office.example.org")
 
 WEEKDAYS = "MO,TU,WE,TH,FR"
+
+# The shipped sample directory (an HSDS package).
+SAMPLE = PROJECT_ROOT / "directory" / "sample"
 
 
 @dataclass
@@ -131,6 +140,57 @@ WEDNESDAY_MORNING_IN_ILLINOIS = datetime(2026, 11, 18, 15, 0, tzinfo=timezone.ut
 def directory_for(store: DirectoryStore, clock=FixedClock(WEDNESDAY_MORNING_IN_ILLINOIS),
                   live_provider=None, mapping_path: Optional[Path] = None) -> Directory:
     return Directory(store, load_mapping(mapping_path), clock, live_provider)
+
+
+@pytest.fixture(scope="module", name="sample")
+def sample_directory(tmp_path_factory) -> Iterator[Directory]:
+    """The shipped sample directory in a real SQLite store; the clock on a Wednesday morning."""
+    sqlite = SQLiteStore(tmp_path_factory.mktemp("sample") / "directory.db")
+    assert import_package(SAMPLE, sqlite).problems == []
+    yield directory_for(sqlite)
+    sqlite.close()
+
+
+# ---- the import command -----------------------------------------------------------------------
+
+PROBLEM_LINE = re.compile(
+    r"^(?P<file>[\w.]+\.csv):(?P<line>\d+): (?P<column>[^:]+): (?P<reason>.+)$")
+
+
+def reported_problems(out: str) -> Set[Tuple[str, int, str, str]]:
+    """(file, line, column, reason) of each problem line the import command printed."""
+    return {(m["file"], int(m["line"]), m["column"], m["reason"])
+            for m in map(PROBLEM_LINE.match, out.splitlines()) if m}
+
+
+def csv_rows(path: Path) -> int:
+    """The number of records in a CSV file, its header aside."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.reader(handle)) - 1
+
+
+def run_cli(*args: str):
+    out, err = io.StringIO(), io.StringIO()
+    status = cli.main(list(args), out=out, err=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def cli_database(request, tmp_path, monkeypatch):
+    """The environment `make import-directory` runs in, without a directory yet: SQLite under
+    CAREERBOT_DATA_DIR, or PostgreSQL from DATABASE_URL."""
+    monkeypatch.setenv("CAREERBOT_DATA_DIR", str(tmp_path / "var"))
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        monkeypatch.setenv("DATABASE_URL", url)
+        # Each test starts without a directory, as with SQLite's fresh CAREERBOT_DATA_DIR: an
+        # import is measured against the directory it would replace.
+        with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE")
+        connection.close()
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    return request.param
 
 
 # ---- PostgreSQL -------------------------------------------------------------------------------

@@ -20,11 +20,13 @@ OOS_IN_SCOPE_FILE = PROJECT_ROOT / "tests" / "nlu" / "oos_in_scope.txt"
 # Tuning sets beside the held-out one and CLINC's oos val (tests/nlu/README.md).
 TUNING_DIR = PROJECT_ROOT / "tests" / "nlu" / "tuning"
 TUNING_IN_DOMAIN_FILE = TUNING_DIR / "in_domain_typed.yml"
+TUNING_SPANISH_FILE = TUNING_DIR / "es_in_domain.yml"
 TUNING_OUT_OF_SCOPE_FILES = {"CLINC val of trained intents": TUNING_DIR / "clinc_other_domains.txt",
                              "other subjects": TUNING_DIR / "oos_other_subjects.txt"}
 # Final sets (tests/nlu/README.md): for reporting only, never for choosing anything.
 FINAL_DIR = PROJECT_ROOT / "tests" / "nlu" / "final"
 FINAL_IN_DOMAIN_FILE = FINAL_DIR / "in_domain.yml"
+FINAL_SPANISH_FILE = FINAL_DIR / "es_in_domain.yml"
 FINAL_OUT_OF_SCOPE_FILES = {"new domains": FINAL_DIR / "oos_new_domains.txt",
                             "unseen CLINC intents": FINAL_DIR / "clinc_unseen_intents.txt"}
 REJECTING_INTENTS = {"nlu_fallback", "out_of_scope"}

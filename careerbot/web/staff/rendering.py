@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from sanic.response import HTTPResponse, html
 
+from careerbot.console import languages
 from careerbot.console.filters import local_zone
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "staff"
@@ -43,7 +44,9 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.filters.update(local_time=local_time, iso_time=iso_time, percent=percent, thousands=thousands)
-environment.globals.update(time_zone=lambda: str(local_zone()))
+environment.globals.update(time_zone=lambda: str(local_zone()),
+                           # Every language's labels (careerbot/console/languages.py), and one code's.
+                           languages=languages.labels(), language_label=languages.label)
 
 
 # What base.html reads on every page; pages for signed-in staff fill these in (views.page).

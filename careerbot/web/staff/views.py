@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json as json_response, redirect
 
-from careerbot.console import accounts, alerts, audit, casework, privacy, queries
+from careerbot.console import accounts, alerts, audit, casework, languages, privacy, queries
 from careerbot.console.filters import ConversationFilter, FilterError, local_zone
 from careerbot.web.security import client_address
 from careerbot.web.staff import charts
@@ -249,7 +249,7 @@ async def conversation_list(request: Request):
 
 # --- exports -------------------------------------------------------------------------------------
 
-EXPORT_COLUMNS = ("conversation", "channel", "started", "last_activity", "intents", "barriers",
+EXPORT_COLUMNS = ("conversation", "channel", "language", "started", "last_activity", "intents", "barriers",
                   "referral_categories", "referrals_shown", "fallback", "handoff_requested", "crisis_flag",
                   "reviewed", "tags", "message_time", "speaker", "text", "intent", "confidence")
 
@@ -261,7 +261,8 @@ def _spreadsheet_safe(value) -> str:
 
 
 def _csv_rows(conversation: dict) -> Iterator[list]:
-    head = [conversation["conversation"], conversation["channel"], iso_time(conversation["started"]),
+    head = [conversation["conversation"], conversation["channel"], conversation["language"],
+            iso_time(conversation["started"]),
             iso_time(conversation["last_activity"]), " ".join(conversation["intents"]),
             " ".join(conversation["barriers"]), " ".join(conversation["referral_categories"]),
             conversation["referrals_shown"], conversation["fallback"], conversation["handoff_requested"],
@@ -432,6 +433,9 @@ async def analytics(request: Request):
     chart_list = [
         charts.column_chart("Conversations per day", "Day", day_labels, [figures.conversations_per_day],
                             ["Conversations"], label_every=max(1, len(day_labels) // 10)),
+        charts.bar_chart("Conversations per language", "Language",
+                         [(languages.label(code).name, count) for code, count in figures.conversations_per_language]
+                         if figures.conversations else []),
         charts.bar_chart("Top intents (user messages)", "Intent", figures.top_intents),
         charts.column_chart("Fallback rate per week (% of conversations with a fallback)", "Week of", week_labels,
                             [figures.fallback_rate_per_week], ["Fallback rate %"],
