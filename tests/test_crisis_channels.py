@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import json
 import random
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -37,7 +38,8 @@ from tests.test_channel_telegram import sample as telegram_sample
 from tests.test_channel_telegram import send_update
 from tests.test_channel_telegram import services as telegram_and_slack  # noqa: F401 (fixture)
 from tests.test_widget_browser import browser, page, servers  # noqa: F401 (fixtures)
-from tests.test_widget_browser import bot_messages, launcher, message_box, next_answer, session_id
+from tests.test_widget_browser import (bot_messages, launcher, message_box, next_answer, session_id,
+                                       widget_name)
 
 INDIRECT_CRISIS = "honestly everyone would be better off without me"
 COUNSELOR_OFFER = "Would you like a counselor to reach out to you?"
@@ -108,16 +110,18 @@ def widget_person(tab: Page, assistant: Assistant) -> Person:
     launcher(tab).click()
 
     def send(text: str) -> Answer:
-        answered = bot_messages(tab).count()
-        message_box(tab).fill(text)
+        # Whichever language the widget shows: a Spanish crisis turns it to Spanish.
+        answered = bot_messages(tab, None).count()
+        message_box(tab, None).fill(text)
         started = time.monotonic()
-        message_box(tab).press("Enter")
-        bot_messages(tab).nth(answered).wait_for(timeout=TURN_TIMEOUT * 1000)
+        message_box(tab, None).press("Enter")
+        bot_messages(tab, None).nth(answered).wait_for(timeout=TURN_TIMEOUT * 1000)
         first = time.monotonic() - started
-        next_answer(tab, answered)  # until no more messages come for a second
-        messages = [text.removeprefix("Assistant:").strip()  # the screen reader's label
-                    for text in bot_messages(tab).all_inner_texts()[answered:]]
-        suggested = tab.get_by_role("group", name="Suggested replies").get_by_role("button")
+        next_answer(tab, answered, None)  # until no more messages come for a second
+        messages = [re.sub(r"^(Assistant|Asistente):", "", text).strip()  # screen reader label
+                    for text in bot_messages(tab, None).all_inner_texts()[answered:]]
+        suggested = tab.get_by_role("group", name=widget_name("suggested replies", None)
+                                    ).get_by_role("button")
         return Answer(messages, suggested.all_inner_texts(), first)
 
     return Person("widget", assistant, lambda: widget_conversation(session_id(tab)), send)

@@ -38,6 +38,10 @@ def test_the_five_steps_in_spanish_with_a_digression(chat):
 @pytest.mark.parametrize("barrier, advice", [
     ("no tengo carro para llegar al trabajo", "El transporte"),
     ("no tengo quien me cuide a mis hijos", "El cuidado de los niños"),
+    ("nadie me contrata porque nunca he trabajado", "No tener experiencia"),
+    ("nunca termine la prepa, no tengo diploma", "pocos estudios"),
+    ("estoy indeciso, no se que carrera escoger", "No saber qué quieres"),
+    ("no me alcanza el dinero para nada", "preocupaciones de dinero"),
 ])
 def test_a_barrier_in_spanish_gets_advice_and_a_local_search_in_spanish(chat, barrier, advice):
     assert advice in texts(chat(barrier))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from typing import Optional
 
 import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
@@ -98,15 +99,23 @@ def launcher(page: Page) -> Locator:
 
 # `language`: the language the widget is showing its own words in.
 
-def conversation(page: Page, language: str = "en") -> Locator:
-    return page.get_by_role("log", name=NAMES[language]["conversation"])
+def widget_name(key: str, language: Optional[str]):
+    """The widget's name for a part in `language`, or, for None, in whichever language it shows
+    (a conversation that changes language mid-way)."""
+    if language is not None:
+        return NAMES[language][key]
+    return re.compile("^(" + "|".join(re.escape(names[key]) for names in NAMES.values()) + ")$")
 
 
-def message_box(page: Page, language: str = "en") -> Locator:
-    return page.get_by_label(NAMES[language]["message box"])
+def conversation(page: Page, language: Optional[str] = "en") -> Locator:
+    return page.get_by_role("log", name=widget_name("conversation", language))
 
 
-def bot_messages(page: Page, language: str = "en") -> Locator:
+def message_box(page: Page, language: Optional[str] = "en") -> Locator:
+    return page.get_by_label(widget_name("message box", language))
+
+
+def bot_messages(page: Page, language: Optional[str] = "en") -> Locator:
     return conversation(page, language).locator(".cc-bot")
 
 
@@ -123,7 +132,7 @@ def say(page: Page, text: str, language: str = "en") -> str:
     return next_answer(page, answered, language)
 
 
-def next_answer(page: Page, answered_before: int, language: str = "en") -> str:
+def next_answer(page: Page, answered_before: int, language: Optional[str] = "en") -> str:
     """The text of the bot messages after the first `answered_before`, once the turn is over."""
     messages = bot_messages(page, language)
     expect(messages).not_to_have_count(answered_before, timeout=REPLY_TIMEOUT_MS)
