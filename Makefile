@@ -20,7 +20,7 @@ PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python
 # out-of-scope and crisis models, the language word table) change what training makes, so theirs
 # is the only code that is an input.
 TRAINABLE_CODE := components/out_of_scope_rejector.py components/crisis_safety_net.py \
-	components/language_detector.py careerbot/language.py \
+	components/language_detector.py careerbot/language.py careerbot/nlp.py \
 	careerbot/out_of_scope.py careerbot/ngram_model.py careerbot/safety/model.py
 TRAINING_INPUTS := config.yml domain.yml $(TRAINABLE_CODE) \
 	$(shell find data -name '*.yml' -o -name '*.txt' 2>/dev/null)

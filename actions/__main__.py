@@ -45,8 +45,7 @@ from rasa_sdk.endpoint import create_argument_parser  # noqa: E402
 from sanic import Sanic, response  # noqa: E402
 from sanic.exceptions import SanicException  # noqa: E402
 
-from careerbot.nlp import english_words  # noqa: E402
-from careerbot.places import PlaceIndex  # noqa: E402
+from careerbot import places  # noqa: E402
 from careerbot.settings import SettingsError, action_server_token, carries_bearer_token  # noqa: E402
 
 _create_rasa_sdk_app = rasa_sdk.endpoint.create_app
@@ -98,7 +97,6 @@ if __name__ == "__main__":
     os.environ["SANIC_ACCESS_LOG"] = "false"  # Sanic reads its settings from SANIC_* variables
     rasa_sdk.endpoint.configure_cors = lambda app, cors_origins=None: None
     rasa_sdk.endpoint.create_app = functools.partial(create_app, token=token)
-    PlaceIndex.default()
-    english_words()  # places tell a town from an ordinary word ("cool") with it
+    places.warm_up()
     gc.freeze()
     main_from_args(create_argument_parser().parse_args(["--actions", "actions", *rasa_sdk_arguments]))

@@ -12,11 +12,8 @@ the language asked for, whatever language it is written in.
 from __future__ import annotations
 
 import functools
-import gzip
-import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
 from careerbot.text_input import fold_accents
@@ -127,16 +124,14 @@ def word_table_from_spacy_lookups(rarest_log_probability: float = -16.0,
     difference of its log frequencies in Spanish and in English (spacy-lookups-data's lexeme
     probabilities, a million words a language). Words rarer than `rarest_log_probability` in both
     are left out: there the tables are noise (misspellings, foreign names)."""
-    import spacy_lookups_data
-    tables = Path(spacy_lookups_data.__file__).parent / "data"
+    from careerbot.nlp import word_log_probabilities
     unknown = -20.0
     both: Dict[str, list] = {}
     for index, language in enumerate(LANGUAGES):
-        with gzip.open(tables / f"{language}_lexeme_prob.json.gz", "rt", encoding="utf-8") as f:
-            for word, log_probability in json.load(f).items():
-                if log_probability > rarest_log_probability and word.isalpha():
-                    pair = both.setdefault(fold(word), [unknown, unknown])
-                    pair[index] = max(pair[index], log_probability)
+        for word, log_probability in word_log_probabilities(language):
+            if log_probability > rarest_log_probability:
+                pair = both.setdefault(fold(word), [unknown, unknown])
+                pair[index] = max(pair[index], log_probability)
     return {word: round(spanish - english, 2) for word, (english, spanish) in both.items()
             if abs(spanish - english) >= least_difference}
 
@@ -193,7 +188,7 @@ class LanguageDetector:
     def confidences(text: str) -> Dict[str, float]:
         values = dict.fromkeys(LANGUAGES, 0.0)
         for value in _lingua().compute_language_confidence_values(text):
-            values[_LINGUA_CODES[value.language]] = value.value
+            values[value.language.iso_code_639_1.name.lower()] = value.value
         return values
 
 
@@ -205,13 +200,9 @@ def channel_hint(language_tag: Optional[str]) -> Optional[str]:
     return primary if primary in LANGUAGES else None
 
 
-_LINGUA_CODES: Dict[object, str] = {}
-
-
 @functools.lru_cache(maxsize=1)
 def _lingua():
     from lingua import Language, LanguageDetectorBuilder
-    _LINGUA_CODES.update({Language.ENGLISH: "en", Language.SPANISH: "es"})
     # Loaded at once, not during someone's first turn.
     return (LanguageDetectorBuilder.from_languages(Language.ENGLISH, Language.SPANISH)
             .with_preloaded_language_models().build())

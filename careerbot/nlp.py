@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
+from typing import Iterator, Tuple
 
 import spacy
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -55,20 +56,26 @@ def is_common_english_word(word: str) -> bool:
 COMMON_SPANISH_LOG_PROBABILITY = -12.0
 
 
-@functools.lru_cache(maxsize=1)
-def common_spanish_words() -> frozenset:
-    """About 11,000 everyday Spanish words, without accents, from spacy-lookups-data's Spanish
-    word frequencies: "nada", "vale", "casa" and "hay" are also the names of US towns."""
+def word_log_probabilities(language: str) -> Iterator[Tuple[str, float]]:
+    """(word, log probability) for a million words of `language` ("en", "es"), as
+    spacy-lookups-data ships them; words of letters only."""
     import gzip
     import json
 
     import spacy_lookups_data
-    path = Path(spacy_lookups_data.__file__).parent / "data" / "es_lexeme_prob.json.gz"
+    path = Path(spacy_lookups_data.__file__).parent / "data" / f"{language}_lexeme_prob.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as f:
         frequencies = json.load(f)
-    return frozenset(
-        fold_accents(word) for word, log_probability in frequencies.items()
-        if log_probability > COMMON_SPANISH_LOG_PROBABILITY and word.isalpha())
+    return ((word, p) for word, p in frequencies.items() if word.isalpha())
+
+
+@functools.lru_cache(maxsize=1)
+def common_spanish_words() -> frozenset:
+    """About 11,000 everyday Spanish words, without accents: "nada", "vale", "casa" and "hay"
+    are also the names of US towns. A process that will ask `is_common_spanish_word` loads them
+    at start, not during someone's turn."""
+    return frozenset(fold_accents(word) for word, log_probability in word_log_probabilities("es")
+                     if log_probability > COMMON_SPANISH_LOG_PROBABILITY)
 
 
 def is_common_spanish_word(word: str) -> bool:

@@ -20,7 +20,8 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from careerbot.nlp import is_common_english_word, is_common_spanish_word
+from careerbot.nlp import (common_spanish_words, english_words, is_common_english_word,
+                           is_common_spanish_word)
 
 STATE_NAMES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
@@ -341,3 +342,11 @@ def is_place_answer(doc: Doc, place_spans: Sequence[Tuple[int, int]]) -> bool:
         if not inside and token.lower_ not in ANSWER_FILLER:
             return False
     return True
+
+
+def warm_up() -> PlaceIndex:
+    """Load at start what places are found with, not during someone's turn: the US places, and
+    the English and Spanish word lists that tell a town from an ordinary word ("cool", "nada")."""
+    english_words()
+    common_spanish_words()
+    return PlaceIndex.default()

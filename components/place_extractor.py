@@ -13,7 +13,7 @@ from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from careerbot.places import PlaceIndex
+from careerbot.places import PlaceIndex, warm_up
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -27,7 +27,7 @@ class PlaceEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "PlaceEntityExtractor":
-        return cls(PlaceIndex.default())
+        return cls(warm_up())
 
     def __init__(self, index: PlaceIndex) -> None:
         self._index = index

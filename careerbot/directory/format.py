@@ -161,7 +161,7 @@ def format_results(result: SearchResult, office: Office, language: str = DEFAULT
     first, last = result.offset + 1, result.next_offset
     shown = phrases["one_of" if first == last else "range_of"].format(
         first=first, last=last, total=result.total)
-    category = result.category_label_in(language)
+    category = result.category_labels[language]
     spanish_first = result.preferred_first and result.preferred_language == "es"
     heading = "found_spanish_first" if spanish_first else "found"
     parts.append(phrases[heading].format(label=category[:1].upper() + category[1:],
@@ -185,7 +185,7 @@ def format_nothing_found(result: SearchResult, office: Office,
     widened = phrases["also_looked"].format(requested=_radius(result.requested_radius_miles)) \
         if result.widened else ""
     return "\n".join([
-        phrases["nothing_found"].format(label=result.category_label_in(language),
+        phrases["nothing_found"].format(label=result.category_labels[language],
                                         radius=_radius(result.radius_miles),
                                         place=result.place.label, widened=widened),
         phrases["still_find_help"],

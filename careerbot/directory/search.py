@@ -124,13 +124,6 @@ class SearchResult:
         return bool(self.preferred_language) and 0 < self.in_preferred_language < self.total
 
     @property
-    def category_label(self) -> str:
-        return self.category_labels[DEFAULT_LANGUAGE]
-
-    def category_label_in(self, language: str) -> str:
-        return self.category_labels[language]
-
-    @property
     def widened(self) -> bool:
         return self.radius_miles > self.requested_radius_miles
 
